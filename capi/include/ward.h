@@ -1,0 +1,337 @@
+/*
+ * ward.h - the stable C ABI of ward.
+ *
+ * Conventions (read once, they hold for every declaration below):
+ *
+ *  - Every fallible function returns a ward_status. WARD_OK (0) is success.
+ *    On failure the library records a per-thread "last error": its status and a
+ *    human-readable message naming the offending field. Read it with
+ *    ward_last_error_code() / ward_last_error_message() on the same thread,
+ *    before the next ward call on that thread (which may overwrite it).
+ *    Successful calls leave the last error untouched.
+ *  - Strings are passed as (pointer, length) pairs and need not be
+ *    NUL-terminated. A NULL pointer with length 0 is the empty string.
+ *    Strings handed out by the library come with their length; only those
+ *    documented as NUL-terminated may be read without it (views into a
+ *    request, such as the arguments or labels, are not).
+ *  - Handles are opaque. Whatever the library allocates for the caller has an
+ *    explicit ward_*_free function; every free function accepts NULL.
+ *  - Callbacks receive a `void *user_data`; where the library keeps the
+ *    pointer, an optional `free_user_data` destructor is called exactly once
+ *    when the library no longer needs it.
+ *  - Option structs begin with `size_t struct_size`; set it to
+ *    sizeof(the struct) as your header declares it. New fields are only ever
+ *    appended, so an older caller keeps working with a newer library.
+ *  - No exception, abort or C++ type crosses this boundary.
+ *  - All functions are thread-safe unless their comment says otherwise.
+ */
+#ifndef WARD_H
+#define WARD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(_WIN32)
+#  if defined(WARD_C_BUILDING)
+#    define WARD_API __declspec(dllexport)
+#  else
+#    define WARD_API __declspec(dllimport)
+#  endif
+#elif defined(__GNUC__)
+#  define WARD_API __attribute__((visibility("default")))
+#else
+#  define WARD_API
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ABI version of this header. Bumped on any incompatible change. */
+#define WARD_ABI_VERSION 1
+
+/* Returns the ABI version the loaded library implements. */
+WARD_API uint32_t ward_abi_version(void);
+
+/* Returns the library version as "MAJOR.MINOR.PATCH" (static storage). */
+WARD_API const char *ward_version_string(void);
+
+/* Stable status codes. Values never change meaning once released. */
+typedef enum ward_status {
+    WARD_OK = 0,
+    WARD_ERR_INVALID_ARGUMENT = 1,   /* a C-level argument is wrong (NULL, bad struct_size, ...) */
+    WARD_ERR_ABI_MISMATCH = 2,       /* options name an ABI version this library does not implement */
+    WARD_ERR_UNKNOWN_COMMAND = 3,    /* "Command <name> not found" */
+    WARD_ERR_INVALID_ARGS = 4,       /* command arguments failed to decode */
+    WARD_ERR_INVALID_REQUEST = 5,    /* the IPC envelope itself is malformed */
+    WARD_ERR_INVALID_INVOKE_KEY = 6, /* missing or wrong invoke key */
+    WARD_ERR_LIMIT_EXCEEDED = 7,     /* a configured limit was exceeded; the message names it */
+    WARD_ERR_COMMAND_REJECTED = 8,   /* the handler answered with its own error value */
+    WARD_ERR_INTERNAL = 9,           /* a handler threw or failed; details only reach the log sink */
+    WARD_ERR_DUPLICATE_COMMAND = 10, /* a command name was registered twice */
+    WARD_ERR_STATE_NOT_MANAGED = 11, /* a command needs state that was never managed */
+    WARD_ERR_STATE_ALREADY_MANAGED = 12, /* the same state was managed twice */
+    WARD_ERR_INVALID_NAME = 13,      /* a command or state name breaks the naming rules */
+    WARD_ERR_ALREADY_ANSWERED = 14,  /* a responder was answered twice */
+    WARD_ERR_NOT_ALLOWED = 15,       /* reserved: denied by the access-control list */
+    WARD_ERR_CANCELLED = 16,         /* reserved: the invoke was cancelled */
+    WARD_ERR_BUSY = 17,              /* reserved: the executor queue is full */
+    WARD_ERR_OUT_OF_MEMORY = 18
+} ward_status;
+
+/* Returns a static, stable, lower_snake_case name for a status ("unknown_command"). */
+WARD_API const char *ward_status_name(ward_status status);
+
+/* The status of the last failed ward call on this thread (WARD_OK if none). */
+WARD_API ward_status ward_last_error_code(void);
+
+/* The message of the last failed ward call on this thread ("" if none).
+ * Owned by the library; valid until the next ward call on this thread.
+ * If len is not NULL it receives the length in bytes. */
+WARD_API const char *ward_last_error_message(size_t *len);
+
+/* ------------------------------------------------------------------------ */
+/* Opaque handles                                                             */
+
+typedef struct ward_builder ward_builder;       /* collects commands and state, then builds an app */
+typedef struct ward_app ward_app;               /* a built, immutable, thread-safe app */
+typedef struct ward_invocation ward_invocation; /* one command call, as seen by a C handler */
+typedef struct ward_responder ward_responder;   /* answers one invocation, exactly once */
+typedef struct ward_response ward_response;     /* the answer to one request */
+
+/* ------------------------------------------------------------------------ */
+/* Limits and logging                                                         */
+
+/* Limits applied to every request before any large allocation.
+ * Zero in a field means "use the default" (given in brackets). */
+typedef struct ward_limits {
+    size_t struct_size;
+    uint64_t max_body_bytes;    /* request body size [64 MiB] */
+    uint32_t max_depth;         /* JSON nesting depth [128] */
+    uint64_t max_string_bytes;  /* one JSON string, in bytes [16 MiB] */
+    uint64_t max_array_length;  /* elements of one JSON array [8,388,608] */
+    uint64_t max_object_keys;   /* keys of one JSON object [65,536] */
+} ward_limits;
+
+typedef enum ward_log_level {
+    WARD_LOG_DEBUG = 0,
+    WARD_LOG_INFO = 1,
+    WARD_LOG_WARN = 2,
+    WARD_LOG_ERROR = 3
+} ward_log_level;
+
+/* Receives diagnostics, including the private details that are never sent to
+ * a page (exception messages, which handler failed). May be called from any
+ * thread, concurrently. The strings are valid for the call only. */
+typedef void (*ward_log_fn)(ward_log_level level, ward_status code,
+                            const char *message, size_t message_len,
+                            const char *detail, size_t detail_len,
+                            void *user_data);
+
+/* ------------------------------------------------------------------------ */
+/* Builder                                                                    */
+
+typedef struct ward_builder_options {
+    size_t struct_size;
+    uint32_t abi_version;           /* must be WARD_ABI_VERSION */
+    const ward_limits *limits;      /* NULL: defaults */
+    ward_log_fn log;                /* NULL: diagnostics are dropped */
+    void *log_user_data;
+    void (*log_free_user_data)(void *user_data);
+} ward_builder_options;
+
+/* Creates a builder. options may be NULL (defaults, current ABI).
+ * Fails with WARD_ERR_ABI_MISMATCH if options->abi_version is not supported.
+ * The caller owns *out and frees it with ward_builder_free, unless it is
+ * consumed by ward_builder_build. Not thread-safe: use a builder from one
+ * thread at a time. */
+WARD_API ward_status ward_builder_new(const ward_builder_options *options, ward_builder **out);
+WARD_API void ward_builder_free(ward_builder *builder);
+
+/* Argument key convention of a command: the default is camelCase, as Tauri.
+ * Only matters to C++ handlers' typed arguments; C handlers see the JSON as sent. */
+typedef enum ward_arg_case {
+    WARD_ARG_CASE_CAMEL = 0,
+    WARD_ARG_CASE_SNAKE = 1
+} ward_arg_case;
+
+typedef struct ward_command_options {
+    size_t struct_size;
+    /* Names of managed state (see ward_builder_manage) this command reads.
+     * ward_builder_build fails with WARD_ERR_STATE_NOT_MANAGED if one of them
+     * was never managed. Borrowed for the call. */
+    const char *const *required_state;
+    const size_t *required_state_lens;
+    size_t required_state_count;
+} ward_command_options;
+
+/* A command handler. `invocation` is valid only during the call.
+ * `responder` is owned by the handler: answer it exactly once, now or later,
+ * from any thread (ward_responder_resolve_* / ward_responder_reject_*), each of
+ * which also frees it; or free it unanswered with ward_responder_free, which
+ * answers the page with an internal error. */
+typedef void (*ward_command_fn)(const ward_invocation *invocation,
+                                ward_responder *responder,
+                                void *user_data);
+
+/* Registers a command. The name is copied. options may be NULL.
+ * Fails with WARD_ERR_DUPLICATE_COMMAND or WARD_ERR_INVALID_NAME.
+ * On success the builder owns user_data (free_user_data runs when the app or
+ * builder is freed); on failure free_user_data is NOT called. */
+WARD_API ward_status ward_builder_command(ward_builder *builder,
+                                          const char *name, size_t name_len,
+                                          const ward_command_options *options,
+                                          ward_command_fn handler,
+                                          void *user_data,
+                                          void (*free_user_data)(void *user_data));
+
+/* Manages one opaque piece of state under a name. Managing a name twice fails
+ * with WARD_ERR_STATE_ALREADY_MANAGED (on failure free_state is NOT called).
+ * On success free_state (may be NULL) runs once when the app or builder is
+ * freed. Mutation of the state is the caller's business (guard it). */
+WARD_API ward_status ward_builder_manage(ward_builder *builder,
+                                         const char *name, size_t name_len,
+                                         void *state,
+                                         void (*free_state)(void *state));
+
+/* Builds the app. Always consumes the builder (do not free it afterwards),
+ * whether it succeeds or not. The caller owns *out (ward_app_free). */
+WARD_API ward_status ward_builder_build(ward_builder *builder, ward_app **out);
+
+/* Frees an app handle. Must not race with calls on the same handle.
+ * Responders still unanswered keep the app's commands and state alive until
+ * they are answered (or freed), so a late reply is always safe. */
+WARD_API void ward_app_free(ward_app *app);
+
+/* The app's invoke key (a per-app secret drawn from the OS CSPRNG), which a
+ * host injects into its pages. Owned by the app, NUL-terminated; *len (if
+ * not NULL) receives its length. */
+WARD_API const char *ward_app_invoke_key(const ward_app *app, size_t *len);
+
+/* ------------------------------------------------------------------------ */
+/* Requests and responses                                                     */
+
+typedef struct ward_header {
+    const char *name;
+    size_t name_len;
+    const char *value;
+    size_t value_len;
+} ward_header;
+
+/* A request as the custom-protocol path of a Tauri v2 page sends it.
+ * Everything is borrowed for the duration of the call that takes it. */
+typedef struct ward_request {
+    size_t struct_size;
+    const char *url;          /* the IPC request URL ("ipc://localhost/greet") or its path ("/greet");
+                                 the command is the URL-decoded path */
+    size_t url_len;
+    const char *origin;       /* URL of the page that sent the request */
+    size_t origin_len;
+    const char *window;       /* window label */
+    size_t window_len;
+    const char *webview;      /* webview label */
+    size_t webview_len;
+    const ward_header *headers; /* Content-Type, Tauri-Callback, Tauri-Error, Tauri-Invoke-Key ... */
+    size_t header_count;
+    const uint8_t *body;      /* JSON text or raw bytes, per Content-Type */
+    size_t body_len;
+} ward_request;
+
+/* The postMessage form: the whole message is one JSON string
+ * {"cmd","callback","error","payload","options","__TAURI_INVOKE_KEY__"}. */
+typedef struct ward_message_request {
+    size_t struct_size;
+    const char *origin;
+    size_t origin_len;
+    const char *window;
+    size_t window_len;
+    const char *webview;
+    size_t webview_len;
+    const char *message;
+    size_t message_len;
+} ward_message_request;
+
+/* Receives the response of an asynchronous invoke, exactly once, on any
+ * thread (possibly before ward_app_invoke_async returns). Ownership of
+ * `response` passes to the callback: free it with ward_response_free. */
+typedef void (*ward_response_fn)(ward_response *response, void *user_data);
+
+/* Handles one request and waits for its response, even if the handler answers
+ * later from another thread. Every failure of the request itself (unknown
+ * command, bad arguments, wrong invoke key, ...) is an error *response*, not a
+ * failed call: the call fails only for bad C arguments. The caller owns *out. */
+WARD_API ward_status ward_app_invoke(ward_app *app, const ward_request *request, ward_response **out);
+
+/* Handles one request; `done` receives the response exactly once. On a failed
+ * call `done` is never called and free_user_data is not called either. */
+WARD_API ward_status ward_app_invoke_async(ward_app *app, const ward_request *request,
+                                           ward_response_fn done, void *user_data,
+                                           void (*free_user_data)(void *user_data));
+
+/* The postMessage counterparts of the two functions above. */
+WARD_API ward_status ward_app_invoke_message(ward_app *app, const ward_message_request *request,
+                                             ward_response **out);
+WARD_API ward_status ward_app_invoke_message_async(ward_app *app, const ward_message_request *request,
+                                                   ward_response_fn done, void *user_data,
+                                                   void (*free_user_data)(void *user_data));
+
+/* Response accessors. Pointers stay valid until ward_response_free. */
+WARD_API int ward_response_is_ok(const ward_response *response);           /* 1 ok, 0 error */
+WARD_API ward_status ward_response_code(const ward_response *response);    /* WARD_OK or the error */
+WARD_API int ward_response_is_raw(const ward_response *response);          /* 1: body is raw bytes */
+/* "application/json" or "application/octet-stream" (NUL-terminated, static). */
+WARD_API const char *ward_response_content_type(const ward_response *response);
+/* The body: JSON text (the value or the rejection value) or raw bytes.
+ * NUL-terminated after len bytes for convenience. */
+WARD_API const uint8_t *ward_response_body(const ward_response *response, size_t *len);
+/* The Tauri callback/error ids of the request (0 if absent), for hosts that
+ * answer by evaluating script. */
+WARD_API uint32_t ward_response_callback_id(const ward_response *response);
+WARD_API uint32_t ward_response_error_id(const ward_response *response);
+WARD_API void ward_response_free(ward_response *response);
+
+/* ------------------------------------------------------------------------ */
+/* Inside a C handler                                                         */
+
+/* Command name, window label, webview label, origin URL: borrowed, valid
+ * during the handler call. */
+WARD_API const char *ward_invocation_command(const ward_invocation *inv, size_t *len);
+WARD_API const char *ward_invocation_window(const ward_invocation *inv, size_t *len);
+WARD_API const char *ward_invocation_webview(const ward_invocation *inv, size_t *len);
+WARD_API const char *ward_invocation_origin(const ward_invocation *inv, size_t *len);
+/* A per-app unique id of this invoke (never 0). */
+WARD_API uint64_t ward_invocation_id(const ward_invocation *inv);
+/* 1 if the body is raw bytes (application/octet-stream), 0 if JSON. */
+WARD_API int ward_invocation_is_raw(const ward_invocation *inv);
+/* The arguments as JSON text (an object, "{}" when the body was empty), already
+ * validated against the limits. Borrowed for the call. For a raw body, "{}". */
+WARD_API const char *ward_invocation_args_json(const ward_invocation *inv, size_t *len);
+/* The raw body bytes (zero-copy view of the request body); for a JSON body,
+ * the JSON text. Borrowed for the call. */
+WARD_API const uint8_t *ward_invocation_body(const ward_invocation *inv, size_t *len);
+/* The value of a request header (case-insensitive name), or NULL if absent. */
+WARD_API const char *ward_invocation_header(const ward_invocation *inv,
+                                            const char *name, size_t name_len, size_t *len);
+/* Looks up managed state by name. Fails with WARD_ERR_STATE_NOT_MANAGED. */
+WARD_API ward_status ward_invocation_state(const ward_invocation *inv,
+                                           const char *name, size_t name_len, void **out);
+
+/* Answers with a JSON value. The JSON is validated (and its strings' U+2028 /
+ * U+2029 escaped); invalid JSON answers an internal error instead and the
+ * call returns WARD_ERR_INVALID_ARGUMENT. Each of these consumes the
+ * responder, whatever the status. */
+WARD_API ward_status ward_responder_resolve_json(ward_responder *responder, const char *json, size_t len);
+/* Answers with raw bytes, sent as application/octet-stream without encoding. */
+WARD_API ward_status ward_responder_resolve_bytes(ward_responder *responder, const uint8_t *data, size_t len);
+/* Rejects with the handler's own error value as JSON (the page's rejection value). */
+WARD_API ward_status ward_responder_reject_json(ward_responder *responder, const char *json, size_t len);
+/* Rejects with a message (sent to the page as a JSON string). */
+WARD_API ward_status ward_responder_reject_message(ward_responder *responder, const char *message, size_t len);
+/* Frees a responder; if it was never answered the page gets an internal error. */
+WARD_API void ward_responder_free(ward_responder *responder);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* WARD_H */

@@ -1,0 +1,126 @@
+#pragma once
+// App and AppBuilder: the object a host creates. Build once, then invoke from any thread.
+
+#include <ward/command.hpp>
+#include <ward/error.hpp>
+#include <ward/host.hpp>
+#include <ward/limits.hpp>
+#include <ward/log.hpp>
+
+#include <functional>
+#include <memory>
+#include <string_view>
+#include <type_traits>
+#include <typeindex>
+#include <utility>
+
+namespace ward {
+
+namespace detail {
+struct AppCore;
+struct BuilderData;
+} // namespace detail
+
+/// A built app: an immutable table of commands, managed state and limits. Every member is
+/// thread-safe. Copies share the same app.
+class App {
+public:
+  /// Handles a request and returns its response, waiting if the handler answers later.
+  /// Every failure of the request itself is an error Response, never an exception.
+  [[nodiscard]] Response invoke(const Request &request) const;
+  [[nodiscard]] Response invoke(const MessageRequest &request) const;
+
+  /// Handles a request; `done` receives the response exactly once, on this thread before
+  /// invoke_async returns or later on the thread that answers.
+  using ResponseCallback = std::function<void(Response)>;
+  void invoke_async(const Request &request, ResponseCallback done) const;
+  void invoke_async(const MessageRequest &request, ResponseCallback done) const;
+
+  /// The per-app invoke key (from the OS CSPRNG) that every request must carry.
+  [[nodiscard]] std::string_view invoke_key() const noexcept;
+  [[nodiscard]] const Limits &limits() const noexcept;
+
+  /// Managed state by type or name; nullptr if not managed.
+  template <class T> [[nodiscard]] T *state() const noexcept {
+    return static_cast<T *>(state(std::type_index(typeid(T))));
+  }
+  [[nodiscard]] void *state(std::type_index type) const noexcept;
+  [[nodiscard]] void *state(std::string_view name) const noexcept;
+
+private:
+  friend class AppBuilder;
+  explicit App(std::shared_ptr<const detail::AppCore> core) noexcept : core_(std::move(core)) {}
+  std::shared_ptr<const detail::AppCore> core_;
+};
+
+/// Collects commands, state, limits and the log sink, then builds an App. Not thread-safe.
+///
+/// Each `add_*` reports its error at once; the chaining forms (`command`, `manage`) remember the
+/// first error and `build()` returns it.
+class AppBuilder {
+public:
+  AppBuilder();
+  AppBuilder(AppBuilder &&) noexcept;
+  AppBuilder &operator=(AppBuilder &&) noexcept;
+  ~AppBuilder();
+
+  AppBuilder &limits(const Limits &limits);
+  AppBuilder &log_sink(LogSink sink);
+
+  /// Registers a typed command. `names` names its JSON arguments in parameter order.
+  template <class F, std::size_t N>
+  result<void> add_command(std::string_view name, F &&handler, const arg_names<N> &names,
+                           CommandOptions options = {}) {
+    return add_handler(name, std::make_unique<detail::TypedCommand<std::decay_t<F>>>(
+                                 std::string(name), std::forward<F>(handler), names, options.arg_case));
+  }
+  /// Registers a typed command that takes no JSON arguments.
+  template <class F> result<void> add_command(std::string_view name, F &&handler, CommandOptions options = {}) {
+    return add_command(name, std::forward<F>(handler), arg_names<0>{}, options);
+  }
+  template <class F, std::size_t N>
+  AppBuilder &command(std::string_view name, F &&handler, const arg_names<N> &names, CommandOptions options = {}) {
+    remember(add_command(name, std::forward<F>(handler), names, options));
+    return *this;
+  }
+  template <class F> AppBuilder &command(std::string_view name, F &&handler, CommandOptions options = {}) {
+    remember(add_command(name, std::forward<F>(handler), options));
+    return *this;
+  }
+
+  /// Registers a handler implemented by hand (foreign-language bindings use this).
+  result<void> add_handler(std::string_view name, std::unique_ptr<CommandHandler> handler);
+
+  /// Manages one value of type T. Managing a type twice is an error.
+  template <class T> result<void> add_state(T value) {
+    using V = std::decay_t<T>;
+    auto owned = std::make_shared<V>(std::move(value));
+    return add_typed_state(std::type_index(typeid(V)), typeid(V).name(), std::shared_ptr<void>(std::move(owned)));
+  }
+  template <class T> AppBuilder &manage(T value) {
+    remember(add_state(std::move(value)));
+    return *this;
+  }
+  /// Manages a T constructed in place, for types that cannot move (a struct holding a mutex).
+  template <class T, class... Args> result<void> add_state_in_place(Args &&...args) {
+    auto owned = std::make_shared<T>(std::forward<Args>(args)...);
+    return add_typed_state(std::type_index(typeid(T)), typeid(T).name(), std::shared_ptr<void>(std::move(owned)));
+  }
+  template <class T, class... Args> AppBuilder &manage_in_place(Args &&...args) {
+    remember(add_state_in_place<T>(std::forward<Args>(args)...));
+    return *this;
+  }
+  /// Manages a value under a name (for foreign callers). `state` is released when the app is.
+  result<void> add_named_state(std::string_view name, std::shared_ptr<void> state);
+
+  /// Builds the app: binds every command's state (an unmanaged type fails here, not at the first
+  /// call) and draws the invoke key. Leaves the builder empty.
+  result<App> build();
+
+private:
+  result<void> add_typed_state(std::type_index type, std::string_view type_name, std::shared_ptr<void> state);
+  void remember(result<void> outcome);
+  std::unique_ptr<detail::BuilderData> data_;
+};
+
+} // namespace ward

@@ -1,0 +1,38 @@
+#pragma once
+// Validated names: constructed through parse(), trusted everywhere after.
+
+#include <ward/error.hpp>
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace ward {
+
+/// A command name: 1..256 bytes of ASCII letters, digits and `_ - . : |` ("greet",
+/// "plugin:event|listen").
+class CommandName {
+public:
+  static constexpr std::size_t max_length = 256;
+  static result<CommandName> parse(std::string_view name);
+  [[nodiscard]] const std::string &str() const noexcept { return name_; }
+  [[nodiscard]] std::string_view view() const noexcept { return name_; }
+  friend bool operator==(const CommandName &, const CommandName &) = default;
+
+private:
+  explicit CommandName(std::string name) : name_(std::move(name)) {}
+  std::string name_;
+};
+
+/// Window and webview labels, as Tauri allows them: 1..256 bytes of Unicode letters and
+/// digits (ASCII here; UTF-8 letters are accepted as-is) and `- / : _`.
+class Label {
+public:
+  static constexpr std::size_t max_length = 256;
+  static bool is_valid(std::string_view label) noexcept;
+};
+
+/// A name under which C and other foreign callers manage state: 1..256 bytes, no NUL.
+bool is_valid_state_name(std::string_view name) noexcept;
+
+} // namespace ward

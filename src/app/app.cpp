@@ -1,0 +1,116 @@
+#include "app/core.hpp"
+#include "app/dispatch.hpp"
+#include "ipc/envelope.hpp"
+
+#include <ward/app.hpp>
+
+#include <algorithm>
+
+namespace ward {
+namespace detail {
+
+result<void> StateRegistry::add_typed(std::type_index type, std::string_view type_name, std::shared_ptr<void> state) {
+  if (typed(type))
+    return Error(errc::state_already_managed, "state of type " + std::string(type_name) + " is already managed");
+  typed_.emplace_back(type, std::move(state));
+  return success();
+}
+
+result<void> StateRegistry::add_named(std::string_view name, std::shared_ptr<void> state) {
+  if (!is_valid_state_name(name))
+    return Error(errc::invalid_name, "state name must be 1 to 256 bytes without NUL");
+  if (std::any_of(named_.begin(), named_.end(), [&](const auto &entry) { return entry.first == name; }))
+    return Error(errc::state_already_managed, "state `" + std::string(name) + "` is already managed");
+  named_.emplace_back(std::string(name), std::move(state));
+  return success();
+}
+
+void *StateRegistry::typed(std::type_index type) const noexcept {
+  const auto found = std::find_if(typed_.begin(), typed_.end(), [&](const auto &entry) { return entry.first == type; });
+  return found == typed_.end() ? nullptr : found->second.get();
+}
+
+void *StateRegistry::named(std::string_view name) const noexcept {
+  const auto found = std::find_if(named_.begin(), named_.end(), [&](const auto &entry) { return entry.first == name; });
+  return found == named_.end() ? nullptr : found->second.get();
+}
+
+void *find_state(const StateRegistry &registry, std::type_index type) noexcept { return registry.typed(type); }
+void *find_state(const StateRegistry &registry, std::string_view name) noexcept { return registry.named(name); }
+
+void AppCore::log(LogLevel level, const Error &error, std::string_view command) const noexcept {
+  if (!log_sink) return;
+  try {
+    log_sink(LogRecord{level, error.code(), error.message(), error.detail(), command});
+  } catch (...) {
+    // A throwing log sink must not turn a response into a crash.
+  }
+}
+
+Response error_response(const AppCore &app, const Error &error, std::string_view command, std::uint32_t callback_id,
+                        std::uint32_t error_id) {
+  app.log(error.code() == errc::internal ? LogLevel::error : LogLevel::debug, error, command);
+  Response response;
+  response.code = error.code();
+  response.kind = BodyKind::json;
+  response.body = encode_error_value(error);
+  response.callback_id = callback_id;
+  response.error_id = error_id;
+  return response;
+}
+
+namespace {
+
+template <class Read> Response invoke_blocking(const std::shared_ptr<const AppCore> &core, Read read) {
+  Envelope envelope;
+  auto outcome = dispatch(core, read(envelope), envelope, nullptr);
+  if (outcome.response) return std::move(*outcome.response);
+  return outcome.waiter->wait();
+}
+
+template <class Read>
+void invoke_with_callback(const std::shared_ptr<const AppCore> &core, Read read, App::ResponseCallback done) {
+  Envelope envelope;
+  auto outcome = dispatch(core, read(envelope), envelope, &done);
+  if (outcome.response) done(std::move(*outcome.response));
+}
+
+} // namespace
+} // namespace detail
+
+Response App::invoke(const Request &request) const {
+  return detail::invoke_blocking(core_, [&](detail::Envelope &envelope) {
+    return detail::read_request(request, core_->limits, core_->invoke_key, envelope);
+  });
+}
+
+Response App::invoke(const MessageRequest &request) const {
+  return detail::invoke_blocking(core_, [&](detail::Envelope &envelope) {
+    return detail::read_message(request, core_->limits, core_->invoke_key, envelope);
+  });
+}
+
+void App::invoke_async(const Request &request, ResponseCallback done) const {
+  detail::invoke_with_callback(
+      core_,
+      [&](detail::Envelope &envelope) {
+        return detail::read_request(request, core_->limits, core_->invoke_key, envelope);
+      },
+      std::move(done));
+}
+
+void App::invoke_async(const MessageRequest &request, ResponseCallback done) const {
+  detail::invoke_with_callback(
+      core_,
+      [&](detail::Envelope &envelope) {
+        return detail::read_message(request, core_->limits, core_->invoke_key, envelope);
+      },
+      std::move(done));
+}
+
+std::string_view App::invoke_key() const noexcept { return core_->invoke_key; }
+const Limits &App::limits() const noexcept { return core_->limits; }
+void *App::state(std::type_index type) const noexcept { return core_->states.typed(type); }
+void *App::state(std::string_view name) const noexcept { return core_->states.named(name); }
+
+} // namespace ward

@@ -1,0 +1,262 @@
+#include "try.hpp"
+#include "ipc/envelope.hpp"
+
+#include "ipc/invoke_key.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <string>
+
+namespace ward::detail {
+namespace {
+
+constexpr std::size_t max_origin_bytes = 8192;
+constexpr std::string_view empty_object_text = "{}";
+
+bool iequals(std::string_view a, std::string_view b) noexcept {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+           return lower(x) == lower(y);
+         });
+}
+
+std::string_view trim(std::string_view text) noexcept {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  return text;
+}
+
+Error bad_request(std::string message) { return Error(errc::invalid_request, std::move(message)); }
+
+result<std::uint32_t> parse_callback_id(std::optional<std::string_view> header, std::string_view name) {
+  if (!header) return std::uint32_t{0};
+  const std::string_view text = trim(*header);
+  std::uint32_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || text.empty())
+    return bad_request("invalid `" + std::string(name) + "` header: expected an unsigned 32-bit integer");
+  return value;
+}
+
+int hex_value(char c) noexcept {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+/// The URL's path without its leading '/', query and fragment.
+std::string_view url_path(std::string_view url) noexcept {
+  if (const auto scheme_end = url.find("://"); scheme_end != std::string_view::npos) {
+    url.remove_prefix(scheme_end + 3);
+    const auto path_start = url.find('/');
+    url = path_start == std::string_view::npos ? std::string_view() : url.substr(path_start);
+  }
+  url = url.substr(0, std::min(url.find('?'), url.find('#')));
+  if (!url.empty() && url.front() == '/') url.remove_prefix(1);
+  return url;
+}
+
+/// Percent-decodes the command from the request URL into the envelope's buffer.
+result<std::string_view> decode_command(std::string_view url, Envelope &envelope) {
+  const std::string_view path = url_path(url);
+  std::size_t length = 0;
+  for (std::size_t i = 0; i < path.size(); ++i) {
+    char c = path[i];
+    if (c == '%') {
+      const int high = i + 2 < path.size() ? hex_value(path[i + 1]) : -1;
+      const int low = i + 2 < path.size() ? hex_value(path[i + 2]) : -1;
+      if (high < 0 || low < 0) return bad_request("invalid percent-encoding in the request URL");
+      c = static_cast<char>(high * 16 + low);
+      i += 2;
+    }
+    if (length == sizeof envelope.command_buffer) return bad_request("command name in the request URL is too long");
+    envelope.command_buffer[length++] = c;
+  }
+  const std::string_view command(envelope.command_buffer, length);
+  if (command.empty()) return bad_request("the request URL names no command");
+  if (auto valid = CommandName::parse(command); !valid)
+    return bad_request("invalid command name in the request URL: " + valid.error().message());
+  return command;
+}
+
+result<void> read_labels(std::string_view origin, std::string_view window, std::string_view webview,
+                         Envelope &envelope) {
+  if (!Label::is_valid(window)) return bad_request("invalid window label");
+  if (!Label::is_valid(webview)) return bad_request("invalid webview label");
+  if (origin.size() > max_origin_bytes) return bad_request("origin URL is too long");
+  envelope.origin = origin;
+  envelope.window = window;
+  envelope.webview = webview;
+  return success();
+}
+
+result<void> check_key(std::string_view expected, std::optional<std::string_view> provided) {
+  if (!provided || !invoke_key_matches(expected, *provided))
+    return Error(errc::invalid_invoke_key, "invalid invoke key");
+  return success();
+}
+
+Error args_not_object() { return Error(errc::invalid_args, "invalid args: the arguments must be a JSON object"); }
+
+void use_no_args(Envelope &envelope) {
+  envelope.args = empty_object();
+  envelope.args_text = empty_object_text;
+}
+
+/// Parses JSON arguments; an empty body means no arguments.
+result<void> read_json_args(std::string_view text, const Limits &limits, Envelope &envelope) {
+  if (trim(text).empty()) {
+    use_no_args(envelope);
+    return success();
+  }
+  auto parsed = ParsedDocument::parse(text, limits, "request body");
+  if (!parsed) return std::move(parsed).assume_error();
+  envelope.document.emplace(std::move(parsed).assume_value());
+  const auto root = envelope.document->root();
+  if (root.is_null()) {
+    use_no_args(envelope);
+    return success();
+  }
+  if (!root.is_object()) return args_not_object();
+  envelope.args = root;
+  envelope.args_text = text;
+  return success();
+}
+
+enum class BodyType { json, raw };
+
+result<BodyType> body_type(std::optional<std::string_view> content_type) {
+  if (!content_type) return BodyType::json;
+  const std::string_view media = trim(content_type->substr(0, content_type->find(';')));
+  if (media.empty() || iequals(media, "application/json")) return BodyType::json;
+  if (iequals(media, "application/octet-stream")) return BodyType::raw;
+  return bad_request("unsupported `Content-Type`: expected application/json or application/octet-stream");
+}
+
+result<std::uint32_t> message_id(simdjson::dom::object message, std::string_view field) {
+  simdjson::dom::element value;
+  if (message.at_key(field).get(value) != simdjson::SUCCESS || value.is_null()) return std::uint32_t{0};
+  std::uint64_t id = 0;
+  if (value.get(id) != simdjson::SUCCESS || id > UINT32_MAX)
+    return bad_request("invalid IPC message: `" + std::string(field) + "` must be an unsigned 32-bit integer");
+  return static_cast<std::uint32_t>(id);
+}
+
+/// A raw payload sent through postMessage arrives as a JSON array of byte values.
+result<void> read_byte_array(simdjson::dom::element payload, Envelope &envelope) {
+  simdjson::dom::array bytes;
+  if (payload.get(bytes) != simdjson::SUCCESS)
+    return Error(errc::invalid_args, "invalid args: a raw payload must be an array of byte values");
+  envelope.owned_body.reserve(bytes.size());
+  for (auto element : bytes) {
+    std::uint64_t byte = 0;
+    if (element.get(byte) != simdjson::SUCCESS || byte > 255)
+      return Error(errc::invalid_args, "invalid args: a raw payload must be an array of byte values");
+    envelope.owned_body.push_back(static_cast<std::byte>(byte));
+  }
+  return success();
+}
+
+result<void> read_message_headers(simdjson::dom::object message, Envelope &envelope) {
+  simdjson::dom::element options;
+  if (message.at_key("options").get(options) != simdjson::SUCCESS || options.is_null()) return success();
+  simdjson::dom::element headers;
+  if (!options.is_object()) return bad_request("invalid IPC message: `options` must be an object");
+  if (options.at_key("headers").get(headers) != simdjson::SUCCESS || headers.is_null()) return success();
+  simdjson::dom::object header_object;
+  if (headers.get(header_object) != simdjson::SUCCESS)
+    return bad_request("invalid IPC message: `options.headers` must be an object");
+  for (auto member : header_object) {
+    std::string_view value;
+    if (member.value.get(value) != simdjson::SUCCESS)
+      return bad_request("invalid IPC message: header `" + std::string(member.key) + "` must be a string");
+    envelope.owned_headers.push_back(Header{member.key, value});
+  }
+  envelope.headers = envelope.owned_headers;
+  return success();
+}
+
+} // namespace
+
+result<void> read_request(const Request &request, const Limits &limits, std::string_view invoke_key,
+                          Envelope &envelope) {
+  envelope.headers = request.headers;
+  WARD_TRY_ASSIGN(envelope.callback_id,
+                  parse_callback_id(find_header(request.headers, "Tauri-Callback"), "Tauri-Callback"));
+  WARD_TRY_ASSIGN(envelope.error_id, parse_callback_id(find_header(request.headers, "Tauri-Error"), "Tauri-Error"));
+  // The key is checked before anything else is looked at, so a page without it learns nothing
+  // (not even which commands exist).
+  WARD_TRY(check_key(invoke_key, find_header(request.headers, "Tauri-Invoke-Key")));
+  WARD_TRY(read_labels(request.origin, request.window, request.webview, envelope));
+  WARD_TRY_ASSIGN(envelope.command, decode_command(request.url, envelope));
+  if (request.body.size() > limits.max_body_bytes)
+    return limit_exceeded("max_body_bytes", limits.max_body_bytes, "request body");
+  BodyType type = BodyType::json;
+  WARD_TRY_ASSIGN(type, body_type(find_header(request.headers, "Content-Type")));
+  envelope.body = request.body;
+  if (type == BodyType::raw) {
+    envelope.raw = true;
+    use_no_args(envelope);
+    return success();
+  }
+  return read_json_args(std::string_view(reinterpret_cast<const char *>(request.body.data()), request.body.size()),
+                        limits, envelope);
+}
+
+result<void> read_message(const MessageRequest &request, const Limits &limits, std::string_view invoke_key,
+                          Envelope &envelope) {
+  auto parsed = ParsedDocument::parse(request.message, limits, "IPC message");
+  if (!parsed) return std::move(parsed).assume_error();
+  envelope.document.emplace(std::move(parsed).assume_value());
+  simdjson::dom::object message;
+  if (envelope.document->root().get(message) != simdjson::SUCCESS)
+    return bad_request("invalid IPC message: expected a JSON object");
+
+  WARD_TRY_ASSIGN(envelope.callback_id, message_id(message, "callback"));
+  WARD_TRY_ASSIGN(envelope.error_id, message_id(message, "error"));
+  std::optional<std::string_view> key;
+  if (std::string_view provided; message.at_key("__TAURI_INVOKE_KEY__").get(provided) == simdjson::SUCCESS)
+    key = provided;
+  WARD_TRY(check_key(invoke_key, key));
+  WARD_TRY(read_labels(request.origin, request.window, request.webview, envelope));
+
+  std::string_view command;
+  if (message.at_key("cmd").get(command) != simdjson::SUCCESS)
+    return bad_request("invalid IPC message: `cmd` must be a string");
+  if (auto valid = CommandName::parse(command); !valid)
+    return bad_request("invalid IPC message: invalid `cmd`: " + valid.error().message());
+  envelope.command = command;
+
+  WARD_TRY(read_message_headers(message, envelope));
+  BodyType type = BodyType::json;
+  WARD_TRY_ASSIGN(type, body_type(find_header(envelope.headers, "Content-Type")));
+  simdjson::dom::element payload;
+  const bool has_payload = message.at_key("payload").get(payload) == simdjson::SUCCESS && !payload.is_null();
+  if (type == BodyType::raw) {
+    envelope.raw = true;
+    if (has_payload) WARD_TRY(read_byte_array(payload, envelope));
+    envelope.body = envelope.owned_body;
+    use_no_args(envelope);
+    return success();
+  }
+  if (!has_payload) {
+    use_no_args(envelope);
+  } else {
+    if (!payload.is_object()) return args_not_object();
+    envelope.args = payload;
+    envelope.owned_args_text = simdjson::minify(payload);
+    envelope.args_text = envelope.owned_args_text;
+  }
+  envelope.body = std::as_bytes(std::span(envelope.args_text.data(), envelope.args_text.size()));
+  return success();
+}
+
+std::optional<std::string_view> find_header(std::span<const Header> headers, std::string_view name) noexcept {
+  const auto found = std::find_if(headers.begin(), headers.end(),
+                                  [&](const Header &header) { return iequals(header.name, name); });
+  if (found == headers.end()) return std::nullopt;
+  return found->value;
+}
+
+} // namespace ward::detail

@@ -1,0 +1,33 @@
+#pragma once
+// The bridge between ward's opaque JsonValue storage and simdjson's DOM element.
+
+#include <ward/json.hpp>
+
+#include <simdjson.h>
+
+#include <cstring>
+#include <type_traits>
+
+namespace ward::detail {
+
+template <class T> T from_storage(const JsonValue::Storage &storage) noexcept {
+  static_assert(sizeof(T) <= sizeof(storage.bytes) && std::is_trivially_copyable_v<T>);
+  T value;
+  std::memcpy(static_cast<void *>(&value), storage.bytes, sizeof(T));
+  return value;
+}
+
+template <class T> JsonValue::Storage to_storage(const T &value) noexcept {
+  static_assert(sizeof(T) <= sizeof(JsonValue::Storage::bytes) && std::is_trivially_copyable_v<T>);
+  JsonValue::Storage storage;
+  std::memcpy(storage.bytes, static_cast<const void *>(&value), sizeof(T));
+  return storage;
+}
+
+inline simdjson::dom::element element_of(const JsonValue &value) noexcept {
+  return from_storage<simdjson::dom::element>(value.storage());
+}
+
+inline JsonValue make_value(simdjson::dom::element element) noexcept { return JsonValue(to_storage(element)); }
+
+} // namespace ward::detail

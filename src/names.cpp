@@ -1,0 +1,41 @@
+#include <ward/names.hpp>
+
+#include <algorithm>
+
+namespace ward {
+namespace {
+
+bool is_ascii_alnum(unsigned char c) noexcept {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+} // namespace
+
+result<CommandName> CommandName::parse(std::string_view name) {
+  if (name.empty()) return Error(errc::invalid_name, "command name is empty");
+  if (name.size() > max_length) return Error(errc::invalid_name, "command name is longer than 256 bytes");
+  const bool valid = std::all_of(name.begin(), name.end(), [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return is_ascii_alnum(u) || c == '_' || c == '-' || c == '.' || c == ':' || c == '|';
+  });
+  if (!valid)
+    return Error(errc::invalid_name,
+                 "command name may contain only ASCII letters, digits and `_ - . : |`");
+  return CommandName(std::string(name));
+}
+
+bool Label::is_valid(std::string_view label) noexcept {
+  if (label.empty() || label.size() > max_length) return false;
+  // Bytes >= 0x80 belong to UTF-8 letters Tauri also accepts; the request's UTF-8 validity is
+  // checked where the label is written back out.
+  return std::all_of(label.begin(), label.end(), [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return is_ascii_alnum(u) || u >= 0x80 || c == '-' || c == '/' || c == ':' || c == '_';
+  });
+}
+
+bool is_valid_state_name(std::string_view name) noexcept {
+  return !name.empty() && name.size() <= 256 && name.find('\0') == std::string_view::npos;
+}
+
+} // namespace ward
