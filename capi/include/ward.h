@@ -141,6 +141,8 @@ typedef struct ward_builder_options {
 } ward_builder_options;
 
 /* Creates a builder. options may be NULL (defaults, current ABI).
+ * If this call fails, options->log_free_user_data is not called: the caller
+ * still owns log_user_data. On success the builder (then the app) owns it.
  * Fails with WARD_ERR_ABI_MISMATCH if options->abi_version is not supported.
  * The caller owns *out and frees it with ward_builder_free, unless it is
  * consumed by ward_builder_build. Not thread-safe: use a builder from one
@@ -263,7 +265,8 @@ typedef void (*ward_response_fn)(ward_response *response, void *user_data);
 WARD_API ward_status ward_app_invoke(ward_app *app, const ward_request *request, ward_response **out);
 
 /* Handles one request; `done` receives the response exactly once. On a failed
- * call `done` is never called and free_user_data is not called either. */
+ * call `done` is never called and free_user_data is not called either.
+ * free_user_data runs once, after `done` returned, on the thread that ran it. */
 WARD_API ward_status ward_app_invoke_async(ward_app *app, const ward_request *request,
                                            ward_response_fn done, void *user_data,
                                            void (*free_user_data)(void *user_data));

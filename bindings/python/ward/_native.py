@@ -1,0 +1,315 @@
+"""ctypes declarations of ward.h, locating and loading libward, and the handle table.
+
+Everything here mirrors capi/include/ward.h; keep the two in step.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import itertools
+import os
+import sys
+import threading
+from ctypes import (CFUNCTYPE, POINTER, Structure, c_char_p, c_int, c_size_t, c_uint32, c_uint64,
+                    c_void_p)
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+from .errors import AbiMismatchError, LibraryNotFoundError, Status, error_for
+
+#: The ABI version this binding was written for (WARD_ABI_VERSION of ward.h).
+ABI_VERSION = 1
+
+# ---------------------------------------------------------------------------
+# Types of ward.h. Handles are plain void pointers: they are opaque to Python.
+
+LOG_FN = CFUNCTYPE(None, c_int, c_int, c_void_p, c_size_t, c_void_p, c_size_t, c_void_p)
+COMMAND_FN = CFUNCTYPE(None, c_void_p, c_void_p, c_void_p)
+RESPONSE_FN = CFUNCTYPE(None, c_void_p, c_void_p)
+FREE_FN = CFUNCTYPE(None, c_void_p)
+
+
+class WardLimits(Structure):
+    _fields_ = [
+        ("struct_size", c_size_t),
+        ("max_body_bytes", c_uint64),
+        ("max_depth", c_uint32),
+        ("max_string_bytes", c_uint64),
+        ("max_array_length", c_uint64),
+        ("max_object_keys", c_uint64),
+    ]
+
+
+class WardBuilderOptions(Structure):
+    _fields_ = [
+        ("struct_size", c_size_t),
+        ("abi_version", c_uint32),
+        ("limits", POINTER(WardLimits)),
+        ("log", LOG_FN),
+        ("log_user_data", c_void_p),
+        ("log_free_user_data", FREE_FN),
+    ]
+
+
+class WardCommandOptions(Structure):
+    _fields_ = [
+        ("struct_size", c_size_t),
+        ("required_state", POINTER(c_char_p)),
+        ("required_state_lens", POINTER(c_size_t)),
+        ("required_state_count", c_size_t),
+    ]
+
+
+class WardHeader(Structure):
+    _fields_ = [
+        ("name", c_char_p),
+        ("name_len", c_size_t),
+        ("value", c_char_p),
+        ("value_len", c_size_t),
+    ]
+
+
+class WardRequest(Structure):
+    _fields_ = [
+        ("struct_size", c_size_t),
+        ("url", c_char_p),
+        ("url_len", c_size_t),
+        ("origin", c_char_p),
+        ("origin_len", c_size_t),
+        ("window", c_char_p),
+        ("window_len", c_size_t),
+        ("webview", c_char_p),
+        ("webview_len", c_size_t),
+        ("headers", POINTER(WardHeader)),
+        ("header_count", c_size_t),
+        ("body", c_char_p),  # uint8_t* in C; c_char_p lets a bytes object be passed without a copy
+        ("body_len", c_size_t),
+    ]
+
+
+class WardMessageRequest(Structure):
+    _fields_ = [
+        ("struct_size", c_size_t),
+        ("origin", c_char_p),
+        ("origin_len", c_size_t),
+        ("window", c_char_p),
+        ("window_len", c_size_t),
+        ("webview", c_char_p),
+        ("webview_len", c_size_t),
+        ("message", c_char_p),
+        ("message_len", c_size_t),
+    ]
+
+
+_SIZE_OUT = POINTER(c_size_t)
+
+# name: (restype, argtypes). A status return is declared c_int: ward_status is a C enum.
+_SIGNATURES: Dict[str, Any] = {
+    "ward_abi_version": (c_uint32, []),
+    "ward_version_string": (c_char_p, []),
+    "ward_status_name": (c_char_p, [c_int]),
+    "ward_last_error_code": (c_int, []),
+    "ward_last_error_message": (c_void_p, [_SIZE_OUT]),
+    "ward_builder_new": (c_int, [POINTER(WardBuilderOptions), POINTER(c_void_p)]),
+    "ward_builder_free": (None, [c_void_p]),
+    "ward_builder_command": (c_int, [c_void_p, c_char_p, c_size_t, POINTER(WardCommandOptions),
+                                     COMMAND_FN, c_void_p, FREE_FN]),
+    "ward_builder_manage": (c_int, [c_void_p, c_char_p, c_size_t, c_void_p, FREE_FN]),
+    "ward_builder_build": (c_int, [c_void_p, POINTER(c_void_p)]),
+    "ward_app_free": (None, [c_void_p]),
+    "ward_app_invoke_key": (c_void_p, [c_void_p, _SIZE_OUT]),
+    "ward_app_invoke": (c_int, [c_void_p, POINTER(WardRequest), POINTER(c_void_p)]),
+    "ward_app_invoke_async": (c_int, [c_void_p, POINTER(WardRequest), RESPONSE_FN, c_void_p,
+                                      FREE_FN]),
+    "ward_app_invoke_message": (c_int, [c_void_p, POINTER(WardMessageRequest),
+                                        POINTER(c_void_p)]),
+    "ward_app_invoke_message_async": (c_int, [c_void_p, POINTER(WardMessageRequest), RESPONSE_FN,
+                                              c_void_p, FREE_FN]),
+    "ward_response_is_ok": (c_int, [c_void_p]),
+    "ward_response_code": (c_int, [c_void_p]),
+    "ward_response_is_raw": (c_int, [c_void_p]),
+    "ward_response_content_type": (c_char_p, [c_void_p]),
+    "ward_response_body": (c_void_p, [c_void_p, _SIZE_OUT]),
+    "ward_response_callback_id": (c_uint32, [c_void_p]),
+    "ward_response_error_id": (c_uint32, [c_void_p]),
+    "ward_response_free": (None, [c_void_p]),
+    "ward_invocation_command": (c_void_p, [c_void_p, _SIZE_OUT]),
+    "ward_invocation_window": (c_void_p, [c_void_p, _SIZE_OUT]),
+    "ward_invocation_webview": (c_void_p, [c_void_p, _SIZE_OUT]),
+    "ward_invocation_origin": (c_void_p, [c_void_p, _SIZE_OUT]),
+    "ward_invocation_id": (c_uint64, [c_void_p]),
+    "ward_invocation_is_raw": (c_int, [c_void_p]),
+    "ward_invocation_args_json": (c_void_p, [c_void_p, _SIZE_OUT]),
+    "ward_invocation_body": (c_void_p, [c_void_p, _SIZE_OUT]),
+    "ward_invocation_header": (c_void_p, [c_void_p, c_char_p, c_size_t, _SIZE_OUT]),
+    "ward_invocation_state": (c_int, [c_void_p, c_char_p, c_size_t, POINTER(c_void_p)]),
+    "ward_responder_resolve_json": (c_int, [c_void_p, c_char_p, c_size_t]),
+    "ward_responder_resolve_bytes": (c_int, [c_void_p, c_char_p, c_size_t]),
+    "ward_responder_reject_json": (c_int, [c_void_p, c_char_p, c_size_t]),
+    "ward_responder_reject_message": (c_int, [c_void_p, c_char_p, c_size_t]),
+    "ward_responder_free": (None, [c_void_p]),
+}
+
+# ---------------------------------------------------------------------------
+# Locating and loading the library.
+
+if sys.platform == "win32":
+    _LIBRARY_FILE_NAMES = ["ward.dll"]
+elif sys.platform == "darwin":
+    _LIBRARY_FILE_NAMES = ["libward.1.dylib", "libward.dylib"]
+else:
+    _LIBRARY_FILE_NAMES = ["libward.so.1", "libward.so"]
+
+_load_lock = threading.Lock()
+_library: Optional[ctypes.CDLL] = None
+_library_path: Optional[str] = None
+
+
+def _build_tree_candidates(start: Path) -> List[Path]:
+    """libward files in build/*/capi of the nearest ancestor of ``start`` that has any, newest first."""
+    for directory in [start, *start.parents]:
+        found = [candidate
+                 for file_name in _LIBRARY_FILE_NAMES
+                 for candidate in directory.glob(f"build/*/capi/{file_name}")
+                 if candidate.is_file()]
+        if found:
+            # Several build directories (dev, release, ...) may coexist: the most recently built wins.
+            return sorted(found, key=lambda path: path.stat().st_mtime, reverse=True)
+    return []
+
+
+def find_library() -> str:
+    """Where libward will be loaded from.
+
+    Order: the WARD_LIBRARY environment variable (a path), then a CMake build tree above this
+    package (build/*/capi/libward.so.1 or libward.so), then the system's library search path.
+    """
+    explicit = os.environ.get("WARD_LIBRARY")
+    if explicit:
+        if not os.path.isfile(explicit):
+            raise LibraryNotFoundError(f"WARD_LIBRARY={explicit!r} does not name a file")
+        return explicit
+    in_build_tree = _build_tree_candidates(Path(__file__).resolve().parent)
+    if in_build_tree:
+        return str(in_build_tree[0])
+    on_system = ctypes.util.find_library("ward")
+    if on_system:
+        return on_system
+    # find_library misses libraries that only the dynamic loader's own path would find.
+    return _LIBRARY_FILE_NAMES[0]
+
+
+def check_abi(lib: Any, where: str = "libward") -> None:
+    """Refuses a library whose ABI differs from the one this binding was written for."""
+    implemented = int(lib.ward_abi_version())
+    if implemented != ABI_VERSION:
+        raise AbiMismatchError(
+            Status.ABI_MISMATCH,
+            f"{where} implements ward ABI version {implemented}, but this Python binding was "
+            f"written for ABI version {ABI_VERSION}; use a matching libward")
+
+
+def _declare(lib: ctypes.CDLL) -> None:
+    for name, (restype, argtypes) in _SIGNATURES.items():
+        function = getattr(lib, name)
+        function.restype = restype
+        function.argtypes = argtypes
+
+
+def load_library(path: Optional[str] = None) -> ctypes.CDLL:
+    """Loads libward once per process (from ``path``, or found by :func:`find_library`).
+
+    Raises LibraryNotFoundError if it cannot be loaded, AbiMismatchError if its ABI differs.
+    Later calls return the already loaded library.
+    """
+    global _library, _library_path
+    with _load_lock:
+        if _library is not None:
+            return _library
+        location = path or find_library()
+        try:
+            lib = ctypes.CDLL(location)
+        except OSError as error:
+            raise LibraryNotFoundError(
+                f"cannot load libward from {location!r} ({error}); set WARD_LIBRARY to its path, "
+                f"build it under build/<dir>/ or install it on the library path") from error
+        if not hasattr(lib, "ward_abi_version"):
+            raise LibraryNotFoundError(f"{location!r} is not libward: it has no ward_abi_version")
+        check_abi(lib, location)
+        _declare(lib)
+        _library, _library_path = lib, location
+        return lib
+
+
+def lib() -> ctypes.CDLL:
+    """The loaded libward, loading it on first use."""
+    return _library if _library is not None else load_library()
+
+
+def loaded_library_path() -> Optional[str]:
+    return _library_path
+
+
+# ---------------------------------------------------------------------------
+# Small helpers over the calling conventions.
+
+def borrowed_string(pointer: Optional[int], length: int) -> str:
+    """A library-owned (pointer, length) UTF-8 string, copied into a str."""
+    if not pointer or length == 0:
+        return ""
+    return ctypes.string_at(pointer, length).decode("utf-8")
+
+
+def borrowed_bytes(pointer: Optional[int], length: int) -> bytes:
+    if not pointer or length == 0:
+        return b""
+    return ctypes.string_at(pointer, length)
+
+
+def last_error(status: int) -> Exception:
+    """The exception for a failed call that returned ``status``, with the thread's last message."""
+    native = lib()
+    length = c_size_t(0)
+    pointer = native.ward_last_error_message(ctypes.byref(length))
+    message = borrowed_string(pointer, length.value)
+    return error_for(status, message)
+
+
+def check(status: int) -> None:
+    if status != Status.OK:
+        raise last_error(status)
+
+
+# ---------------------------------------------------------------------------
+# The handle table. The C side keeps only `void *user_data`; it is a key into this table, which
+# keeps the Python object alive until the library calls the matching free callback. A key (an
+# integer that is never reused) instead of a raw PyObject pointer means a stale or duplicate
+# callback from C can never touch freed Python memory.
+
+class HandleTable:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._objects: Dict[int, Any] = {}
+        self._next_key = itertools.count(1)  # 0 would reach C as NULL
+
+    def add(self, obj: Any) -> int:
+        with self._lock:
+            key = next(self._next_key)
+            self._objects[key] = obj
+            return key
+
+    def get(self, key: Optional[int]) -> Any:
+        with self._lock:
+            return self._objects.get(key or 0)
+
+    def pop(self, key: Optional[int]) -> Any:
+        with self._lock:
+            return self._objects.pop(key or 0, None)
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._objects)
+
+
+handles = HandleTable()

@@ -1,0 +1,744 @@
+"""The Pythonic API of ward: AppBuilder, App, Invocation, Responder, Response."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import ctypes
+import dataclasses
+import enum
+import json
+import logging
+import sys
+import threading
+from contextlib import contextmanager
+from ctypes import byref, c_char_p, c_size_t, c_void_p, sizeof
+from typing import (Any, Callable, Iterable, Iterator, List, Mapping, Optional, Tuple, Union)
+
+from . import _native
+from ._native import (ABI_VERSION, COMMAND_FN, FREE_FN, LOG_FN, RESPONSE_FN, WardBuilderOptions,
+                      WardCommandOptions, WardHeader, WardLimits, WardMessageRequest, WardRequest,
+                      borrowed_bytes, borrowed_string, check, handles, last_error)
+from .errors import (AlreadyAnsweredError, CancelledError, CommandError, InternalError,
+                     InvalidArgumentError, Status, status_of)
+
+_logger = logging.getLogger("ward")
+
+JSON_CONTENT_TYPE = "application/json"
+RAW_CONTENT_TYPE = "application/octet-stream"
+
+BytesLike = Union[bytes, bytearray, memoryview]
+Headers = Union[Mapping[str, Any], Iterable[Tuple[str, Any]]]
+
+
+class LogLevel(enum.IntEnum):
+    """``ward_log_level``."""
+
+    DEBUG = 0
+    INFO = 1
+    WARN = 2
+    ERROR = 3
+
+
+_PYTHON_LOG_LEVELS = {
+    LogLevel.DEBUG: logging.DEBUG,
+    LogLevel.INFO: logging.INFO,
+    LogLevel.WARN: logging.WARNING,
+    LogLevel.ERROR: logging.ERROR,
+}
+
+#: A log sink: sink(level, code, message, detail). ``detail`` holds the private part (exception
+#: messages, which handler failed) that ward never sends to a page.
+LogSink = Callable[[LogLevel, "Status | int", str, str], None]
+
+
+def log_to_python_logging(level: LogLevel, code: "Status | int", message: str, detail: str) -> None:
+    """The default log sink: ward's diagnostics go to the ``ward`` logger of :mod:`logging`."""
+    status = code.name.lower() if isinstance(code, Status) else str(code)
+    python_level = _PYTHON_LOG_LEVELS.get(level, logging.ERROR)
+    if detail:
+        _logger.log(python_level, "%s [%s]: %s", message, status, detail)
+    else:
+        _logger.log(python_level, "%s [%s]", message, status)
+
+
+@dataclasses.dataclass(frozen=True)
+class Limits:
+    """Limits applied to every request before any large allocation; 0 means ward's default."""
+
+    max_body_bytes: int = 0     # request body size [64 MiB]
+    max_depth: int = 0          # JSON nesting depth [128]
+    max_string_bytes: int = 0   # one JSON string, in bytes [16 MiB]
+    max_array_length: int = 0   # elements of one JSON array [8,388,608]
+    max_object_keys: int = 0    # keys of one JSON object [65,536]
+
+    def __post_init__(self) -> None:
+        # ctypes would silently wrap a negative or oversized value into a different limit.
+        for field in dataclasses.fields(self):
+            value = getattr(self, field.name)
+            bits = 32 if field.name == "max_depth" else 64
+            if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 2 ** bits:
+                raise ValueError(f"Limits.{field.name} must be an int in [0, 2**{bits}), got {value!r}")
+
+    def _to_native(self) -> WardLimits:
+        return WardLimits(sizeof(WardLimits), self.max_body_bytes, self.max_depth,
+                          self.max_string_bytes, self.max_array_length, self.max_object_keys)
+
+
+def _encode_json(value: Any) -> bytes:
+    # Compact, like the serde_json output a Tauri page gets; ward escapes U+2028/U+2029 itself.
+    # allow_nan=False: NaN and Infinity are not JSON, so fail here rather than in libward.
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"),
+                      allow_nan=False).encode("utf-8")
+
+
+def _encode_text(text: Union[str, bytes]) -> bytes:
+    return text if isinstance(text, bytes) else text.encode("utf-8")
+
+
+def _returned(out: c_void_p) -> int:
+    """The handle a successful call stored in ``out``; never hand NULL on to the library."""
+    if not out.value:
+        raise InternalError(Status.INTERNAL, "libward reported success but returned no handle")
+    return out.value
+
+
+def _read_string(function: Callable[..., Optional[int]], *args: Any) -> str:
+    length = c_size_t(0)
+    pointer = function(*args, byref(length))
+    return borrowed_string(pointer, length.value)
+
+
+# ---------------------------------------------------------------------------
+# Responses
+
+@dataclasses.dataclass(frozen=True)
+class Response:
+    """The answer to one request (a copy: it outlives the native ward_response)."""
+
+    ok: bool
+    code: "Status | int"
+    content_type: str
+    body: bytes
+    is_raw: bool
+    callback_id: int
+    error_id: int
+
+    def json(self) -> Any:
+        """The body decoded as JSON: the value, or the rejection value of an error."""
+        if self.is_raw:
+            raise ValueError("the response body is raw bytes (application/octet-stream), not JSON")
+        return json.loads(self.body.decode("utf-8"))
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8")
+
+
+def _take_response(pointer: int) -> Response:
+    """Copies a native response into a Response and frees the native one."""
+    native = _native.lib()
+    try:
+        length = c_size_t(0)
+        body = borrowed_bytes(native.ward_response_body(pointer, byref(length)), length.value)
+        content_type = native.ward_response_content_type(pointer) or b""
+        return Response(
+            ok=bool(native.ward_response_is_ok(pointer)),
+            code=status_of(native.ward_response_code(pointer)),
+            content_type=content_type.decode("ascii"),
+            body=body,
+            is_raw=bool(native.ward_response_is_raw(pointer)),
+            callback_id=int(native.ward_response_callback_id(pointer)),
+            error_id=int(native.ward_response_error_id(pointer)),
+        )
+    finally:
+        native.ward_response_free(pointer)
+
+
+# ---------------------------------------------------------------------------
+# Inside a handler
+
+class Invocation:
+    """One command call as a handler sees it (the ``ctx`` argument).
+
+    ``command``, ``window``, ``webview``, ``origin``, ``id`` and ``is_raw`` are copied up front and
+    stay readable forever. ``body``, ``args_json``, ``header()`` and ``state()`` read the native
+    invocation, which lives only during the handler call: a deferred handler must read them
+    before it returns.
+    """
+
+    __slots__ = ("_pointer", "command", "window", "webview", "origin", "id", "is_raw", "_body")
+
+    def __init__(self, pointer: int) -> None:
+        native = _native.lib()
+        self._pointer: Optional[int] = pointer
+        self.command = _read_string(native.ward_invocation_command, pointer)
+        self.window = _read_string(native.ward_invocation_window, pointer)
+        self.webview = _read_string(native.ward_invocation_webview, pointer)
+        self.origin = _read_string(native.ward_invocation_origin, pointer)
+        self.id = int(native.ward_invocation_id(pointer))
+        self.is_raw = bool(native.ward_invocation_is_raw(pointer))
+        self._body: Optional[bytes] = None
+
+    def _live(self) -> int:
+        if self._pointer is None:
+            raise RuntimeError("an Invocation is only readable during its handler call; "
+                               "copy what you need (ctx.body, ctx.header(...)) before returning")
+        return self._pointer
+
+    def _end(self) -> None:
+        self._pointer = None
+
+    @property
+    def args_json(self) -> str:
+        """The arguments as JSON text, as sent ("{}" for an empty or raw body)."""
+        return _read_string(_native.lib().ward_invocation_args_json, self._live())
+
+    @property
+    def body(self) -> bytes:
+        """The request body: raw bytes (application/octet-stream) or the JSON text."""
+        if self._body is None:
+            length = c_size_t(0)
+            pointer = _native.lib().ward_invocation_body(self._live(), byref(length))
+            self._body = borrowed_bytes(pointer, length.value)
+        return self._body
+
+    def header(self, name: str) -> Optional[str]:
+        """A request header's value (case-insensitive name), or None if absent."""
+        encoded = name.encode("utf-8")
+        length = c_size_t(0)
+        pointer = _native.lib().ward_invocation_header(self._live(), encoded, len(encoded),
+                                                         byref(length))
+        return None if not pointer else borrowed_string(pointer, length.value)
+
+    def state(self, name: str) -> Any:
+        """The object managed under ``name``; raises StateNotManagedError if there is none."""
+        encoded = name.encode("utf-8")
+        out = c_void_p()
+        check(_native.lib().ward_invocation_state(self._live(), encoded, len(encoded), byref(out)))
+        managed = handles.get(out.value)
+        if not isinstance(managed, _ManagedState):
+            raise InvalidArgumentError(Status.INVALID_ARGUMENT,
+                                       f"state {name!r} is not a Python object of this binding")
+        return managed.value
+
+    def __repr__(self) -> str:
+        return (f"Invocation(command={self.command!r}, window={self.window!r}, "
+                f"webview={self.webview!r}, origin={self.origin!r}, id={self.id})")
+
+
+class Responder:
+    """Answers one invocation exactly once, now or later, from any thread.
+
+    A deferred handler receives one. If it is dropped unanswered, the page gets an internal error,
+    so an invoke never hangs on a forgotten responder.
+    """
+
+    def __init__(self, pointer: int, command: str) -> None:
+        self._pointer: Optional[int] = pointer
+        self._lock = threading.Lock()
+        self.command = command
+
+    @property
+    def answered(self) -> bool:
+        return self._pointer is None
+
+    def _take(self) -> int:
+        with self._lock:
+            pointer, self._pointer = self._pointer, None
+        if pointer is None:
+            raise AlreadyAnsweredError(Status.ALREADY_ANSWERED,
+                                       f"the responder of command {self.command!r} was already answered")
+        return pointer
+
+    def resolve(self, value: Any = None) -> None:
+        """Answers with ``value``: bytes-like values are sent raw, anything else as JSON."""
+        if isinstance(value, (bytes, bytearray, memoryview)):
+            self.resolve_bytes(value)
+            return
+        payload = _encode_json(value)  # before taking the responder: a TypeError leaves it open
+        check(_native.lib().ward_responder_resolve_json(self._take(), payload, len(payload)))
+
+    def resolve_bytes(self, data: BytesLike) -> None:
+        """Answers with raw bytes, sent as application/octet-stream."""
+        payload = bytes(data)
+        check(_native.lib().ward_responder_resolve_bytes(self._take(), payload, len(payload)))
+
+    def reject(self, value: Any) -> None:
+        """Rejects with ``value`` (any JSON-encodable value) as the page's rejection value."""
+        payload = _encode_json(value)
+        check(_native.lib().ward_responder_reject_json(self._take(), payload, len(payload)))
+
+    def reject_message(self, message: str) -> None:
+        """Rejects with a message, sent to the page as a JSON string."""
+        payload = message.encode("utf-8")
+        check(_native.lib().ward_responder_reject_message(self._take(), payload, len(payload)))
+
+    def _abandon(self) -> bool:
+        """Frees the responder if it is still unanswered (the page gets an internal error)."""
+        with self._lock:
+            pointer, self._pointer = self._pointer, None
+        if pointer is None:
+            return False
+        _native.lib().ward_responder_free(pointer)
+        return True
+
+    def __del__(self) -> None:
+        try:
+            if self._pointer is not None and not sys.is_finalizing():
+                _logger.warning("the responder of command %r was dropped unanswered; "
+                                "the page gets an internal error", self.command)
+                self._abandon()
+        except Exception:  # a finalizer must not raise
+            pass
+
+    def __repr__(self) -> str:
+        return f"Responder(command={self.command!r}, answered={self.answered})"
+
+
+# ---------------------------------------------------------------------------
+# Objects behind the C side's user_data pointers, and the C-callable trampolines. The trampolines
+# are module-level so they live as long as the module: a collected CFUNCTYPE object that C still
+# calls is a crash.
+
+class _Command:
+    __slots__ = ("name", "function", "deferred")
+
+    def __init__(self, name: str, function: Callable[..., Any], deferred: bool) -> None:
+        self.name = name
+        self.function = function
+        self.deferred = deferred
+
+    def run(self, invocation_pointer: int, responder_pointer: int) -> None:
+        responder = Responder(responder_pointer, self.name)
+        context: Optional[Invocation] = None
+        try:
+            context = Invocation(invocation_pointer)
+            args = json.loads(context.args_json)
+            if self.deferred:
+                self.function(args, context, responder)
+            else:
+                responder.resolve(self.function(args, context))
+        except CommandError as rejection:
+            self._reject(responder, rejection.value)
+        except Exception:
+            # The exception text may hold private details: it goes to the log, never to the page.
+            if responder._abandon():
+                _logger.exception("ward command %r failed; the page gets an internal error",
+                                  self.name)
+            else:
+                _logger.exception("ward command %r raised after answering; ignored", self.name)
+        finally:
+            if context is not None:
+                context._end()
+            if not self.deferred:
+                responder._abandon()
+
+    def _reject(self, responder: Responder, value: Any) -> None:
+        try:
+            responder.reject(value)
+        except AlreadyAnsweredError:
+            _logger.warning("ward command %r raised CommandError after answering; ignored", self.name)
+        except Exception:
+            _logger.exception("ward command %r raised a CommandError whose value is not "
+                              "JSON-encodable; the page gets an internal error", self.name)
+            responder._abandon()
+
+
+class _ManagedState:
+    __slots__ = ("value", "on_free")
+
+    def __init__(self, value: Any, on_free: Optional[Callable[[Any], None]]) -> None:
+        self.value = value
+        self.on_free = on_free
+
+
+def _on_command(invocation: int, responder: int, user_data: Optional[int]) -> None:
+    try:
+        command = handles.get(user_data)
+        if command is None:  # cannot happen while the app lives; answer rather than hang the page
+            _native.lib().ward_responder_free(responder)
+            return
+        command.run(invocation, responder)
+    except BaseException:
+        _logger.exception("ward: unexpected failure dispatching a command")
+
+
+def _on_free_handle(user_data: Optional[int]) -> None:
+    handles.pop(user_data)
+
+
+def _on_free_state(user_data: Optional[int]) -> None:
+    managed = handles.pop(user_data)
+    if managed is not None and managed.on_free is not None:
+        try:
+            managed.on_free(managed.value)
+        except Exception:
+            _logger.exception("ward: on_free of a managed state failed")
+
+
+def _on_log(level: int, code: int, message: int, message_len: int, detail: int, detail_len: int,
+            user_data: Optional[int]) -> None:
+    try:
+        sink = handles.get(user_data)
+        if sink is not None:
+            try:
+                log_level: Union[LogLevel, int] = LogLevel(level)
+            except ValueError:
+                log_level = level
+            sink(log_level, status_of(code), borrowed_string(message, message_len),
+                 borrowed_string(detail, detail_len))
+    except Exception:
+        _logger.exception("ward: the log sink failed")
+
+
+def _on_async_response(response: int, user_data: Optional[int]) -> None:
+    try:
+        result = _take_response(response)
+        future = handles.get(user_data)
+        if future is not None and not future.done():
+            future.set_result(result)
+    except Exception:
+        _logger.exception("ward: delivering an asynchronous response failed")
+
+
+def _on_free_pending(user_data: Optional[int]) -> None:
+    future = handles.pop(user_data)
+    if future is not None and not future.done():
+        try:
+            future.set_exception(CancelledError(Status.CANCELLED,
+                                                "the app was freed before the invoke was answered"))
+        except concurrent.futures.InvalidStateError:
+            pass
+
+
+_COMMAND_TRAMPOLINE = COMMAND_FN(_on_command)
+_FREE_HANDLE = FREE_FN(_on_free_handle)
+_FREE_STATE = FREE_FN(_on_free_state)
+_LOG_TRAMPOLINE = LOG_FN(_on_log)
+_RESPONSE_TRAMPOLINE = RESPONSE_FN(_on_async_response)
+_FREE_PENDING = FREE_FN(_on_free_pending)
+
+
+# ---------------------------------------------------------------------------
+# Builder
+
+class AppBuilder:
+    """Collects commands and state, then builds an :class:`App`.
+
+    Use it from one thread at a time. ``log`` receives ward's diagnostics (default: the ``ward``
+    logger of :mod:`logging`); it may be called from any thread.
+    """
+
+    def __init__(self, *, limits: Optional[Limits] = None, log: Optional[LogSink] = None) -> None:
+        native = _native.lib()
+        self._lock = threading.Lock()
+        self._pointer: Optional[int] = None
+        native_limits = limits._to_native() if limits is not None else None
+        log_key = handles.add(log if log is not None else log_to_python_logging)
+        options = WardBuilderOptions(
+            struct_size=sizeof(WardBuilderOptions),
+            abi_version=ABI_VERSION,
+            limits=ctypes.pointer(native_limits) if native_limits is not None else None,
+            log=_LOG_TRAMPOLINE,
+            log_user_data=log_key,
+            log_free_user_data=_FREE_HANDLE,
+        )
+        out = c_void_p()
+        status = native.ward_builder_new(byref(options), byref(out))
+        if status != Status.OK:
+            error = last_error(status)
+            handles.pop(log_key)  # idempotent: harmless if the library already released it
+            raise error
+        self._pointer = out.value
+
+    @contextmanager
+    def _live(self) -> Iterator[int]:
+        with self._lock:
+            if self._pointer is None:
+                raise ValueError("this AppBuilder was already built or closed")
+            yield self._pointer
+
+    def command(self, name: Union[str, Callable[..., Any], None] = None, *,
+                requires: Union[str, Iterable[str]] = (), deferred: bool = False) -> Any:
+        """Decorator registering a command, named ``name`` or after the function.
+
+        ``handler(args, ctx)`` returns the answer: bytes-like values are sent raw
+        (application/octet-stream), anything else as JSON. Raise :class:`ward.CommandError` to
+        reject with a value; any other exception answers an internal error (and is logged).
+        With ``deferred=True`` the handler is ``handler(args, ctx, responder)`` and answers
+        through the :class:`Responder`, now or later, from any thread.
+        ``requires`` names managed state the command reads: build() fails if it is missing.
+        """
+        if callable(name):  # bare @builder.command
+            self.add_command(name.__name__, name)
+            return name
+
+        def register(function: Callable[..., Any]) -> Callable[..., Any]:
+            self.add_command(name or function.__name__, function, requires=requires,
+                             deferred=deferred)
+            return function
+
+        return register
+
+    def add_command(self, name: str, handler: Callable[..., Any], *,
+                    requires: Union[str, Iterable[str]] = (), deferred: bool = False) -> "AppBuilder":
+        """Registers ``handler`` as command ``name`` (see :meth:`command`)."""
+        if not callable(handler):
+            raise TypeError(f"the handler of command {name!r} is not callable")
+        encoded_name = name.encode("utf-8")
+        required = [requires] if isinstance(requires, str) else list(requires)
+        required_names = [state.encode("utf-8") for state in required]
+        count = len(required_names)
+        options = WardCommandOptions(
+            struct_size=sizeof(WardCommandOptions),
+            required_state=(c_char_p * count)(*required_names) if count else None,
+            required_state_lens=(c_size_t * count)(*map(len, required_names)) if count else None,
+            required_state_count=count,
+        )
+        key = handles.add(_Command(name, handler, deferred))
+        with self._live() as builder:
+            status = _native.lib().ward_builder_command(
+                builder, encoded_name, len(encoded_name), byref(options), _COMMAND_TRAMPOLINE, key,
+                _FREE_HANDLE)
+            if status != Status.OK:
+                error = last_error(status)
+                handles.pop(key)  # on failure the library does not call free_user_data
+                raise error
+        return self
+
+    def manage(self, name: str, state: Any, *,
+               on_free: Optional[Callable[[Any], None]] = None) -> "AppBuilder":
+        """Manages ``state`` (any Python object) under ``name``; handlers read it with ctx.state(name).
+
+        The binding keeps it alive until the app (or this builder) is freed, then calls
+        ``on_free(state)`` if given. Guarding mutation (e.g. with a lock) is up to you.
+        """
+        encoded_name = name.encode("utf-8")
+        key = handles.add(_ManagedState(state, on_free))
+        with self._live() as builder:
+            status = _native.lib().ward_builder_manage(builder, encoded_name, len(encoded_name), key,
+                                                       _FREE_STATE)
+            if status != Status.OK:
+                error = last_error(status)
+                handles.pop(key)  # on failure the library does not call free_state
+                raise error
+        return self
+
+    def build(self) -> "App":
+        """Builds the app. This consumes the builder, whether building succeeds or not."""
+        with self._lock:
+            if self._pointer is None:
+                raise ValueError("this AppBuilder was already built or closed")
+            builder, self._pointer = self._pointer, None
+        out = c_void_p()
+        status = _native.lib().ward_builder_build(builder, byref(out))
+        if status != Status.OK:
+            raise last_error(status)
+        return App(_returned(out))
+
+    def close(self) -> None:
+        """Frees the builder and everything registered on it, unless it was built."""
+        with self._lock:
+            builder, self._pointer = self._pointer, None
+        if builder is not None:
+            _native.lib().ward_builder_free(builder)
+
+    def __enter__(self) -> "AppBuilder":
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            if not sys.is_finalizing():
+                self.close()
+        except Exception:  # a finalizer must not raise
+            pass
+
+
+# ---------------------------------------------------------------------------
+# App
+
+def _header_pairs(headers: Optional[Headers]) -> List[Tuple[bytes, bytes]]:
+    if headers is None:
+        return []
+    items = headers.items() if isinstance(headers, Mapping) else headers
+    return [(_encode_text(str(name)), _encode_text(value if isinstance(value, (str, bytes))
+                                                   else str(value)))
+            for name, value in items]
+
+
+def _body_bytes(body: Union[BytesLike, str, None]) -> bytes:
+    if body is None:
+        return b""
+    if isinstance(body, str):
+        return body.encode("utf-8")
+    return bytes(body)
+
+
+class App:
+    """A built, immutable, thread-safe ward app. Close it (or use ``with``) to free it."""
+
+    def __init__(self, pointer: int) -> None:
+        self._lock = threading.Lock()
+        self._pointer: Optional[int] = pointer
+        self._active_calls = 0
+        self._closing = False
+        self._invoke_key = _read_string(_native.lib().ward_app_invoke_key, pointer)
+
+    @property
+    def invoke_key(self) -> str:
+        """The per-app secret a host injects into its pages (header Tauri-Invoke-Key)."""
+        return self._invoke_key
+
+    @property
+    def closed(self) -> bool:
+        return self._closing
+
+    @contextmanager
+    def _live(self) -> Iterator[int]:
+        # ward_app_free must not race with calls on the app: count the calls in flight and let
+        # the last one free the app if close() came meanwhile.
+        with self._lock:
+            if self._closing or self._pointer is None:
+                raise ValueError("this ward App is closed")
+            self._active_calls += 1
+            pointer = self._pointer
+        try:
+            yield pointer
+        finally:
+            with self._lock:
+                self._active_calls -= 1
+                to_free = None
+                if self._closing and self._active_calls == 0:
+                    to_free, self._pointer = self._pointer, None
+            if to_free is not None:
+                _native.lib().ward_app_free(to_free)
+
+    def close(self) -> None:
+        """Frees the app (and its state). If calls are in flight, the last one to finish frees it."""
+        with self._lock:
+            if self._closing:
+                return
+            self._closing = True
+            if self._active_calls:
+                return
+            to_free, self._pointer = self._pointer, None
+        if to_free is not None:
+            _native.lib().ward_app_free(to_free)
+
+    def __enter__(self) -> "App":
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            if not sys.is_finalizing():
+                self.close()
+        except Exception:  # a finalizer must not raise
+            pass
+
+    # -- requests ---------------------------------------------------------------------------
+
+    @staticmethod
+    def _request(url: str, origin: str, window: str, webview: str, headers: Optional[Headers],
+                 body: Union[BytesLike, str, None]) -> Tuple[WardRequest, List[Any]]:
+        url_b, origin_b = _encode_text(url), _encode_text(origin)
+        window_b, webview_b = _encode_text(window), _encode_text(webview)
+        body_b = _body_bytes(body)
+        pairs = _header_pairs(headers)
+        native_headers = (WardHeader * len(pairs))(
+            *[WardHeader(name, len(name), value, len(value)) for name, value in pairs])
+        request = WardRequest(
+            struct_size=sizeof(WardRequest),
+            url=url_b, url_len=len(url_b),
+            origin=origin_b, origin_len=len(origin_b),
+            window=window_b, window_len=len(window_b),
+            webview=webview_b, webview_len=len(webview_b),
+            headers=native_headers if pairs else None, header_count=len(pairs),
+            body=body_b, body_len=len(body_b),
+        )
+        # Everything the request points into must outlive the C call.
+        return request, [url_b, origin_b, window_b, webview_b, body_b, pairs, native_headers]
+
+    @staticmethod
+    def _message_request(message: Union[str, bytes], origin: str, window: str,
+                         webview: str) -> Tuple[WardMessageRequest, List[Any]]:
+        message_b, origin_b = _encode_text(message), _encode_text(origin)
+        window_b, webview_b = _encode_text(window), _encode_text(webview)
+        request = WardMessageRequest(
+            struct_size=sizeof(WardMessageRequest),
+            origin=origin_b, origin_len=len(origin_b),
+            window=window_b, window_len=len(window_b),
+            webview=webview_b, webview_len=len(webview_b),
+            message=message_b, message_len=len(message_b),
+        )
+        return request, [message_b, origin_b, window_b, webview_b]
+
+    def invoke(self, url: str, *, origin: str, window: str = "main", webview: str = "main",
+               headers: Optional[Headers] = None,
+               body: Union[BytesLike, str, None] = None) -> Response:
+        """Handles one custom-protocol request (``url`` like "ipc://localhost/greet") and waits
+        for its response, even if the handler answers later from another thread.
+
+        Failures of the request itself (unknown command, wrong invoke key, ...) are error
+        responses; only bad arguments raise.
+        """
+        request, keep_alive = self._request(url, origin, window, webview, headers, body)
+        out = c_void_p()
+        with self._live() as app:
+            status = _native.lib().ward_app_invoke(app, byref(request), byref(out))
+            if status != Status.OK:
+                raise last_error(status)
+        del keep_alive
+        return _take_response(_returned(out))
+
+    def invoke_message(self, message: Union[str, bytes], *, origin: str, window: str = "main",
+                       webview: str = "main") -> Response:
+        """Handles one postMessage request (one JSON string {"cmd", "callback", "error",
+        "payload", "options", "__TAURI_INVOKE_KEY__"}) and waits for its response."""
+        request, keep_alive = self._message_request(message, origin, window, webview)
+        out = c_void_p()
+        with self._live() as app:
+            status = _native.lib().ward_app_invoke_message(app, byref(request), byref(out))
+            if status != Status.OK:
+                raise last_error(status)
+        del keep_alive
+        return _take_response(_returned(out))
+
+    def invoke_async(self, url: str, *, origin: str, window: str = "main", webview: str = "main",
+                     headers: Optional[Headers] = None, body: Union[BytesLike, str, None] = None
+                     ) -> "concurrent.futures.Future[Response]":
+        """Like :meth:`invoke`, but returns at once with a Future of the Response
+        (``asyncio.wrap_future`` adapts it to asyncio)."""
+        request, keep_alive = self._request(url, origin, window, webview, headers, body)
+        return self._start_async(lambda app, key: _native.lib().ward_app_invoke_async(
+            app, byref(request), _RESPONSE_TRAMPOLINE, key, _FREE_PENDING), keep_alive)
+
+    def invoke_message_async(self, message: Union[str, bytes], *, origin: str,
+                             window: str = "main", webview: str = "main"
+                             ) -> "concurrent.futures.Future[Response]":
+        """Like :meth:`invoke_message`, but returns at once with a Future of the Response."""
+        request, keep_alive = self._message_request(message, origin, window, webview)
+        return self._start_async(lambda app, key: _native.lib().ward_app_invoke_message_async(
+            app, byref(request), _RESPONSE_TRAMPOLINE, key, _FREE_PENDING), keep_alive)
+
+    def _start_async(self, start: Callable[[int, int], int],
+                     keep_alive: List[Any]) -> "concurrent.futures.Future[Response]":
+        future: "concurrent.futures.Future[Response]" = concurrent.futures.Future()
+        future.set_running_or_notify_cancel()
+        key = handles.add(future)
+        with self._live() as app:
+            status = start(app, key)
+            if status != Status.OK:
+                error = last_error(status)
+                handles.pop(key)  # on a failed call neither callback runs
+                raise error
+        del keep_alive  # the request is borrowed for the call only
+        return future
+
+    def __repr__(self) -> str:
+        return f"<ward.App {'closed' if self._closing else 'open'}>"
