@@ -134,7 +134,7 @@ typedef void (*ward_log_fn)(ward_log_level level, ward_status code,
 typedef struct ward_builder_options {
     size_t struct_size;
     uint32_t abi_version;           /* must be WARD_ABI_VERSION */
-    const ward_limits *limits;      /* NULL: defaults */
+    const ward_limits *limits;      /* NULL: defaults; copied, borrowed for the call only */
     ward_log_fn log;                /* NULL: diagnostics are dropped */
     void *log_user_data;
     void (*log_free_user_data)(void *user_data);
@@ -229,9 +229,9 @@ typedef struct ward_request {
     size_t url_len;
     const char *origin;       /* URL of the page that sent the request */
     size_t origin_len;
-    const char *window;       /* window label */
+    const char *window;       /* window label: 1..256 bytes of letters, digits, - / : _ (required) */
     size_t window_len;
-    const char *webview;      /* webview label */
+    const char *webview;      /* webview label: same rules (required) */
     size_t webview_len;
     const ward_header *headers; /* Content-Type, Tauri-Callback, Tauri-Error, Tauri-Invoke-Key ... */
     size_t header_count;

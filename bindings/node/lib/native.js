@@ -1,0 +1,290 @@
+'use strict';
+
+// Finds, loads and declares libward (the C ABI of capi/include/ward.h) through koffi.
+// Loading is lazy: requiring the package never fails, the first AppBuilder does.
+
+const fs = require('node:fs');
+const path = require('node:path');
+const { Status } = require('./status');
+const { WardError } = require('./errors');
+
+/** The ABI this binding is written against (WARD_ABI_VERSION of ward.h). */
+const EXPECTED_ABI_VERSION = 1;
+
+const SONAME = {
+  linux: 'libward.so.1',
+  darwin: 'libward.1.dylib',
+  win32: 'ward.dll',
+}[process.platform] ?? 'libward.so.1';
+
+const PACKAGE_DIR = path.resolve(__dirname, '..');
+
+function requireKoffi() {
+  try {
+    return require('koffi');
+  } catch (err) {
+    if (err.code === 'MODULE_NOT_FOUND' && err.message.includes("'koffi'")) {
+      throw new Error(`ward: the npm package koffi is not installed; run \`npm ci\` in ${PACKAGE_DIR}`, {
+        cause: err,
+      });
+    }
+    throw err;
+  }
+}
+
+const koffi = requireKoffi();
+
+/**
+ * Where to look for the library, best first:
+ *  1. $WARD_LIBRARY, exactly (when set, nothing else is tried: an explicit choice must not
+ *     silently fall back to another copy);
+ *  2. a CMake build tree: build/<preset-or-name>/capi/<soname> in the nearest ancestor of
+ *     this package that has one (the newest file first, if there are several build dirs;
+ *     sanitizer builds are skipped, see isSanitizerBuild);
+ *  3. the plain soname, resolved by the system loader (installed library).
+ */
+function candidateLibraries() {
+  const fromEnv = process.env.WARD_LIBRARY;
+  if (fromEnv) return [fromEnv];
+
+  const candidates = [];
+  for (let dir = PACKAGE_DIR; ; dir = path.dirname(dir)) {
+    const found = builtLibrariesUnder(path.join(dir, 'build'));
+    if (found.length > 0) {
+      candidates.push(...found);
+      break;
+    }
+    if (path.dirname(dir) === dir) break;
+  }
+  candidates.push(SONAME);
+  return candidates;
+}
+
+function builtLibrariesUnder(buildDir) {
+  let entries;
+  try {
+    entries = fs.readdirSync(buildDir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  return entries
+    .filter((entry) => entry.isDirectory() && !isSanitizerBuild(path.join(buildDir, entry.name)))
+    .map((entry) => path.join(buildDir, entry.name, 'capi', SONAME))
+    .flatMap((file) => {
+      try {
+        return [{ file, mtime: fs.statSync(file).mtimeMs }];
+      } catch {
+        return [];
+      }
+    })
+    .sort((a, b) => b.mtime - a.mtime)
+    .map((found) => found.file);
+}
+
+/**
+ * A sanitizer-instrumented libward cannot be loaded into a plain node: the ASan runtime aborts
+ * the process (uncatchably) unless it was preloaded, and TSan's never works. So the automatic
+ * lookup skips build trees configured with -fsanitize; use one through $WARD_LIBRARY (with
+ * LD_PRELOAD, as CTest does).
+ */
+function isSanitizerBuild(buildTree) {
+  try {
+    return /-fsanitize=/.test(fs.readFileSync(path.join(buildTree, 'CMakeCache.txt'), 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+function openLibrary() {
+  const failures = [];
+  for (const candidate of candidateLibraries()) {
+    try {
+      return { lib: koffi.load(candidate), file: candidate };
+    } catch (err) {
+      failures.push(`  ${candidate}: ${err.message}`);
+    }
+  }
+  throw new Error(
+    'ward: cannot load the ward C library. Set WARD_LIBRARY to the path of ' +
+      `${SONAME}, build it (cmake --build build/<dir>), or install it. Tried:\n${failures.join('\n')}`,
+  );
+}
+
+// ---------------------------------------------------------------------------------------
+// Types. koffi type names are process-global, so they are declared exactly once.
+
+let types;
+
+function declareTypes() {
+  if (types) return types;
+  for (const name of ['ward_builder', 'ward_app', 'ward_invocation', 'ward_responder', 'ward_response']) {
+    koffi.opaque(name);
+  }
+  // Pointers handed to callbacks arrive as BigInt addresses (koffi cannot know their
+  // length), so string parameters of callbacks are `const void *` and decoded with their
+  // explicit length; ward only promises NUL termination for strings it returns.
+  const t = {
+    limits: koffi.struct('ward_limits', {
+      struct_size: 'size_t',
+      max_body_bytes: 'uint64_t',
+      max_depth: 'uint32_t',
+      max_string_bytes: 'uint64_t',
+      max_array_length: 'uint64_t',
+      max_object_keys: 'uint64_t',
+    }),
+    freeFn: koffi.proto('void ward_free_fn(void *user_data)'),
+    logFn: koffi.proto(
+      'void ward_log_fn(int level, int code, const void *message, size_t message_len, ' +
+        'const void *detail, size_t detail_len, void *user_data)',
+    ),
+    commandFn: koffi.proto('void ward_command_fn(void *invocation, void *responder, void *user_data)'),
+    responseFn: koffi.proto('void ward_response_fn(void *response, void *user_data)'),
+  };
+  t.builderOptions = koffi.struct('ward_builder_options', {
+    struct_size: 'size_t',
+    abi_version: 'uint32_t',
+    limits: 'const ward_limits *',
+    log: 'ward_log_fn *',
+    log_user_data: 'void *',
+    log_free_user_data: 'ward_free_fn *',
+  });
+  t.commandOptions = koffi.struct('ward_command_options', {
+    struct_size: 'size_t',
+    required_state: 'const char **',
+    required_state_lens: 'const size_t *',
+    required_state_count: 'size_t',
+  });
+  t.header = koffi.struct('ward_header', {
+    name: 'const char *',
+    name_len: 'size_t',
+    value: 'const char *',
+    value_len: 'size_t',
+  });
+  t.request = koffi.struct('ward_request', {
+    struct_size: 'size_t',
+    url: 'const char *',
+    url_len: 'size_t',
+    origin: 'const char *',
+    origin_len: 'size_t',
+    window: 'const char *',
+    window_len: 'size_t',
+    webview: 'const char *',
+    webview_len: 'size_t',
+    headers: 'const ward_header *',
+    header_count: 'size_t',
+    body: 'const uint8_t *',
+    body_len: 'size_t',
+  });
+  t.messageRequest = koffi.struct('ward_message_request', {
+    struct_size: 'size_t',
+    origin: 'const char *',
+    origin_len: 'size_t',
+    window: 'const char *',
+    window_len: 'size_t',
+    webview: 'const char *',
+    webview_len: 'size_t',
+    message: 'const char *',
+    message_len: 'size_t',
+  });
+  types = t;
+  return t;
+}
+
+// ---------------------------------------------------------------------------------------
+
+const SIGNATURES = {
+  abiVersion: 'uint32_t ward_abi_version()',
+  versionString: 'const char *ward_version_string()',
+  lastErrorCode: 'int ward_last_error_code()',
+  lastErrorMessage: 'const void *ward_last_error_message(_Out_ size_t *len)',
+
+  builderNew: 'int ward_builder_new(const ward_builder_options *options, _Out_ ward_builder **out)',
+  builderFree: 'void ward_builder_free(ward_builder *builder)',
+  builderCommand:
+    'int ward_builder_command(ward_builder *builder, const char *name, size_t name_len, ' +
+    'const ward_command_options *options, ward_command_fn *handler, void *user_data, ' +
+    'ward_free_fn *free_user_data)',
+  builderManage:
+    'int ward_builder_manage(ward_builder *builder, const char *name, size_t name_len, ' +
+    'void *state, ward_free_fn *free_state)',
+  builderBuild: 'int ward_builder_build(ward_builder *builder, _Out_ ward_app **out)',
+  appFree: 'void ward_app_free(ward_app *app)',
+  appInvokeKey: 'const void *ward_app_invoke_key(const ward_app *app, _Out_ size_t *len)',
+
+  appInvoke: 'int ward_app_invoke(ward_app *app, const ward_request *request, _Out_ ward_response **out)',
+  appInvokeAsync:
+    'int ward_app_invoke_async(ward_app *app, const ward_request *request, ward_response_fn *done, ' +
+    'void *user_data, ward_free_fn *free_user_data)',
+  appInvokeMessage:
+    'int ward_app_invoke_message(ward_app *app, const ward_message_request *request, _Out_ ward_response **out)',
+  appInvokeMessageAsync:
+    'int ward_app_invoke_message_async(ward_app *app, const ward_message_request *request, ' +
+    'ward_response_fn *done, void *user_data, ward_free_fn *free_user_data)',
+
+  responseIsOk: 'int ward_response_is_ok(const ward_response *response)',
+  responseCode: 'int ward_response_code(const ward_response *response)',
+  responseIsRaw: 'int ward_response_is_raw(const ward_response *response)',
+  responseContentType: 'const char *ward_response_content_type(const ward_response *response)',
+  responseBody: 'const void *ward_response_body(const ward_response *response, _Out_ size_t *len)',
+  responseCallbackId: 'uint32_t ward_response_callback_id(const ward_response *response)',
+  responseErrorId: 'uint32_t ward_response_error_id(const ward_response *response)',
+  responseFree: 'void ward_response_free(ward_response *response)',
+
+  invocationCommand: 'const void *ward_invocation_command(const ward_invocation *inv, _Out_ size_t *len)',
+  invocationWindow: 'const void *ward_invocation_window(const ward_invocation *inv, _Out_ size_t *len)',
+  invocationWebview: 'const void *ward_invocation_webview(const ward_invocation *inv, _Out_ size_t *len)',
+  invocationOrigin: 'const void *ward_invocation_origin(const ward_invocation *inv, _Out_ size_t *len)',
+  invocationId: 'uint64_t ward_invocation_id(const ward_invocation *inv)',
+  invocationIsRaw: 'int ward_invocation_is_raw(const ward_invocation *inv)',
+  invocationArgsJson: 'const void *ward_invocation_args_json(const ward_invocation *inv, _Out_ size_t *len)',
+  invocationBody: 'const void *ward_invocation_body(const ward_invocation *inv, _Out_ size_t *len)',
+  invocationHeader:
+    'const void *ward_invocation_header(const ward_invocation *inv, const char *name, size_t name_len, ' +
+    '_Out_ size_t *len)',
+  invocationState:
+    'int ward_invocation_state(const ward_invocation *inv, const char *name, size_t name_len, _Out_ void **out)',
+
+  responderResolveJson: 'int ward_responder_resolve_json(ward_responder *responder, const char *json, size_t len)',
+  responderResolveBytes:
+    'int ward_responder_resolve_bytes(ward_responder *responder, const uint8_t *data, size_t len)',
+  responderRejectJson: 'int ward_responder_reject_json(ward_responder *responder, const char *json, size_t len)',
+  responderRejectMessage:
+    'int ward_responder_reject_message(ward_responder *responder, const char *message, size_t len)',
+  responderFree: 'void ward_responder_free(ward_responder *responder)',
+};
+
+let native;
+
+/**
+ * The loaded library: { file, types, <function per SIGNATURES key> }.
+ * Throws a clear Error if it cannot be found, and a WardError(ABI_MISMATCH) if it implements
+ * another ABI than this binding.
+ */
+function load() {
+  if (native) return native;
+  const { lib, file } = openLibrary();
+
+  let abiVersion;
+  try {
+    abiVersion = lib.func(SIGNATURES.abiVersion)();
+  } catch (err) {
+    throw new Error(`ward: ${file} is not a ward library (no ward_abi_version): ${err.message}`);
+  }
+  if (abiVersion !== EXPECTED_ABI_VERSION) {
+    throw new WardError(
+      Status.ABI_MISMATCH,
+      `ward: ${file} implements ABI version ${abiVersion}, but this binding needs ABI version ` +
+        `${EXPECTED_ABI_VERSION}; use a matching ward library (set WARD_LIBRARY) or binding`,
+    );
+  }
+
+  const t = declareTypes();
+  const loaded = { file, types: t };
+  for (const [key, signature] of Object.entries(SIGNATURES)) {
+    loaded[key] = lib.func(signature);
+  }
+  native = loaded;
+  return native;
+}
+
+module.exports = { koffi, load, EXPECTED_ABI_VERSION, SONAME, candidateLibraries };
