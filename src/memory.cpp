@@ -26,7 +26,8 @@ void deallocate_bytes(void *pointer, std::size_t size, std::size_t alignment) no
   (void)alignment;
   mi_free(pointer);
 #else
-  ::operator delete(pointer, size, std::align_val_t(alignment));
+  (void)size; // clang does not enable sized deallocation by default
+  ::operator delete(pointer, std::align_val_t(alignment));
 #endif
 }
 
