@@ -13,6 +13,7 @@ debian_packages=(
   libboost-dev                                         # Boost.Outcome: the C++ API's result<T>
   libsimdjson-dev                                      # JSON parsing
   libmimalloc-dev                                      # ward's own buffers
+  libtomlplusplus-dev                                  # capability and permission files (TOML)
   catch2                                               # C++ tests
   libbenchmark-dev                                     # bench/
   python3                                              # Python binding and its tests

@@ -59,8 +59,9 @@ WARD_API const char *ward_version_string(void);
 /* Stable status codes. Values never change meaning once released. */
 typedef enum ward_status {
     WARD_OK = 0,
-    WARD_ERR_INVALID_ARGUMENT = 1,   /* a C-level argument is wrong (NULL, bad struct_size, ...) */
-    WARD_ERR_ABI_MISMATCH = 2,       /* options name an ABI version this library does not implement */
+    WARD_ERR_INVALID_ARGUMENT = 1,   /* a C-level argument is wrong (NULL, struct_size too small, ...) */
+    WARD_ERR_ABI_MISMATCH = 2,       /* options name an ABI version this library does not implement,
+                                        or a struct_size larger than it knows (a newer ward.h) */
     WARD_ERR_UNKNOWN_COMMAND = 3,    /* "Command <name> not found" */
     WARD_ERR_INVALID_ARGS = 4,       /* command arguments failed to decode */
     WARD_ERR_INVALID_REQUEST = 5,    /* the IPC envelope itself is malformed */

@@ -1,0 +1,15 @@
+# cmake -DPROGRAM=<example> -DEXPECTED=<file> -P check_output.cmake
+# Runs the example; fails unless it exits 0 and its standard output equals EXPECTED exactly.
+cmake_minimum_required(VERSION 3.21)
+execute_process(COMMAND "${PROGRAM}" RESULT_VARIABLE result OUTPUT_VARIABLE output ERROR_VARIABLE error)
+file(READ "${EXPECTED}" expected)
+message(STATUS "stdout:\n${output}")
+if(error)
+  message(STATUS "stderr:\n${error}")
+endif()
+if(NOT result EQUAL 0)
+  message(FATAL_ERROR "${PROGRAM} exited with ${result}")
+endif()
+if(NOT output STREQUAL expected)
+  message(FATAL_ERROR "output differs from ${EXPECTED}; expected:\n${expected}")
+endif()
