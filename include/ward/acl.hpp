@@ -60,6 +60,10 @@ struct PolicyInput {
   /// Origins that count as local (scheme://host[:port]); defaults to Tauri's
   /// `tauri://localhost` and `http://tauri.localhost` when empty.
   std::vector<std::string> app_origins;
+  /// Unknown fields in a file are errors (default) or, when false, warnings the policy keeps
+  /// (see Policy::warnings). Tauri ignores them silently, which hides mistakes such as a
+  /// top-level `[[scope.deny]]` that was meant for a permission.
+  bool unknown_fields_are_errors = true;
 };
 
 /// What is being decided.
@@ -109,6 +113,9 @@ public:
 
   /// The resolved policy in the neutral JSON of the conformance suite.
   [[nodiscard]] std::string resolved_json() const;
+
+  /// What was accepted but looks wrong (unknown fields when they are not errors).
+  [[nodiscard]] const std::vector<std::string> &warnings() const noexcept;
 
   /// Identifiers of the loaded capabilities, in load order.
   [[nodiscard]] std::vector<std::string> capability_identifiers() const;

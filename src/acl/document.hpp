@@ -28,10 +28,17 @@ struct Node {
   [[nodiscard]] std::string_view kind_name() const noexcept;
 };
 
+/// How readers treat fields they do not know, and what they noticed.
+struct Diagnostics {
+  bool unknown_fields_are_errors = true;
+  std::vector<std::string> warnings;
+};
+
 /// A parsed file: its name (for messages) and its root table.
 struct Document {
   std::string file;
   Node root;
+  Diagnostics *diagnostics = nullptr;
 };
 
 /// Parses `text` as TOML or JSON. Errors name the file and the position.

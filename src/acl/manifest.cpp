@@ -20,8 +20,10 @@ public:
   result<void> only(std::initializer_list<std::string_view> allowed) const {
     for (const auto &[key, value] : table_.fields) {
       if (key == "$schema") continue;
-      if (std::find(allowed.begin(), allowed.end(), key) == allowed.end())
-        return document_error(document_, value, "unknown field `" + key + "` in " + std::string(what_));
+      if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
+      auto error = document_error(document_, value, "unknown field `" + key + "` in " + std::string(what_));
+      if (!document_.diagnostics || document_.diagnostics->unknown_fields_are_errors) return error;
+      document_.diagnostics->warnings.push_back(error.message() + " (ignored)");
     }
     return success();
   }
@@ -175,9 +177,10 @@ result<void> read_array_of_tables(const Document &document, const Node *array, s
 
 } // namespace
 
-result<void> read_manifest(const Source &source, PluginPermissions &plugin) {
+result<void> read_manifest(const Source &source, PluginPermissions &plugin, Diagnostics &diagnostics) {
   auto parsed = parse_document(source);
   if (!parsed) return std::move(parsed).assume_error();
+  parsed.value().diagnostics = &diagnostics;
   const Document &document = parsed.value();
   const TableReader top(document, document.root, "a permission file");
   WARD_TRY(top.only({"permission", "set", "default"}));
@@ -266,9 +269,10 @@ result<Capability> read_capability(const Document &document, const Node &table) 
 
 } // namespace
 
-result<std::vector<Capability>> read_capabilities(const Source &source) {
+result<std::vector<Capability>> read_capabilities(const Source &source, Diagnostics &diagnostics) {
   auto parsed = parse_document(source);
   if (!parsed) return std::move(parsed).assume_error();
+  parsed.value().diagnostics = &diagnostics;
   const Document &document = parsed.value();
   std::vector<Capability> out;
   if (const Node *list = document.root.find("capabilities"); list && !document.root.find("identifier")) {

@@ -66,10 +66,10 @@ struct Capability {
 };
 
 /// Adds every `[[permission]]`, `[[set]]` and `[default]` of a manifest file to `plugin`.
-result<void> read_manifest(const Source &source, PluginPermissions &plugin);
+result<void> read_manifest(const Source &source, PluginPermissions &plugin, Diagnostics &diagnostics);
 
 /// Reads a capability file: one capability, or `{"capabilities": [...]}`.
-result<std::vector<Capability>> read_capabilities(const Source &source);
+result<std::vector<Capability>> read_capabilities(const Source &source, Diagnostics &diagnostics);
 
 /// `allow-<cmd>` / `deny-<cmd>` for a registered command, `_` written as `-`.
 void add_command_permissions(PluginPermissions &plugin, std::string_view command);

@@ -407,6 +407,7 @@ std::vector<std::string> Policy::capability_identifiers() const {
 }
 
 const PolicyInput &Policy::input() const noexcept { return compiled_->input; }
+const std::vector<std::string> &Policy::warnings() const noexcept { return compiled_->resolved.warnings; }
 
 Platform current_platform() noexcept {
 #if defined(__APPLE__)

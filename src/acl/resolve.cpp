@@ -119,13 +119,14 @@ std::string plugin_of_command(std::string_view command) { return split_command(c
 
 result<ResolvedPolicy> resolve_policy(const PolicyInput &input) {
   ResolvedPolicy resolved;
+  Diagnostics diagnostics{input.unknown_fields_are_errors, {}};
   auto &plugins = resolved.plugins;
   plugins[""].plugin = ""; // the app always exists, even without a manifest
   for (const auto &manifests : input.plugins) {
     if (!manifests.plugin.empty()) WARD_TRY(validate_identifier(manifests.plugin));
     auto &plugin = plugins[manifests.plugin];
     plugin.plugin = manifests.plugin;
-    for (const auto &source : manifests.files) WARD_TRY(read_manifest(source, plugin));
+    for (const auto &source : manifests.files) WARD_TRY(read_manifest(source, plugin, diagnostics));
   }
   for (const auto &command : input.commands) {
     auto [plugin_name, name] = split_command(command);
@@ -138,7 +139,7 @@ result<ResolvedPolicy> resolve_policy(const PolicyInput &input) {
   }
 
   for (const auto &source : input.capabilities) {
-    auto capabilities = read_capabilities(source);
+    auto capabilities = read_capabilities(source, diagnostics);
     if (!capabilities) return std::move(capabilities).assume_error();
     for (auto &capability : capabilities.value()) {
       const bool duplicate = std::any_of(resolved.capabilities.begin(), resolved.capabilities.end(),
@@ -151,6 +152,7 @@ result<ResolvedPolicy> resolve_policy(const PolicyInput &input) {
     }
   }
 
+  resolved.warnings = std::move(diagnostics.warnings);
   Expander expander(plugins, input.platform);
   for (const auto &capability : resolved.capabilities) {
     std::vector<Context> contexts;

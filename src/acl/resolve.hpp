@@ -52,6 +52,7 @@ struct ResolvedPolicy {
   std::vector<GlobalScopeGrant> global;
   std::vector<Capability> capabilities; ///< those active on the target platform
   std::map<std::string, PluginPermissions, std::less<>> plugins;
+  std::vector<std::string> warnings;
 };
 
 result<ResolvedPolicy> resolve_policy(const PolicyInput &input);
