@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <simdjson.h>
+
 namespace ward {
 namespace {
 
@@ -26,12 +28,12 @@ result<CommandName> CommandName::parse(std::string_view name) {
 
 bool Label::is_valid(std::string_view label) noexcept {
   if (label.empty() || label.size() > max_length) return false;
-  // Bytes >= 0x80 belong to UTF-8 letters Tauri also accepts; the request's UTF-8 validity is
-  // checked where the label is written back out.
+  // Bytes >= 0x80 belong to the UTF-8 letters Tauri also accepts, so the whole must be UTF-8.
   return std::all_of(label.begin(), label.end(), [](char c) {
-    const auto u = static_cast<unsigned char>(c);
-    return is_ascii_alnum(u) || u >= 0x80 || c == '-' || c == '/' || c == ':' || c == '_';
-  });
+           const auto u = static_cast<unsigned char>(c);
+           return is_ascii_alnum(u) || u >= 0x80 || c == '-' || c == '/' || c == ':' || c == '_';
+         }) &&
+         simdjson::validate_utf8(label.data(), label.size());
 }
 
 bool is_valid_state_name(std::string_view name) noexcept {

@@ -188,7 +188,8 @@ WARD_API ward_status ward_builder_command(ward_builder *builder,
                                           void *user_data,
                                           void (*free_user_data)(void *user_data));
 
-/* Manages one opaque piece of state under a name. Managing a name twice fails
+/* Manages one opaque, non-NULL piece of state under a name (NULL fails with
+ * WARD_ERR_INVALID_ARGUMENT). Managing a name twice fails
  * with WARD_ERR_STATE_ALREADY_MANAGED (on failure free_state is NOT called).
  * On success free_state (may be NULL) runs once when the app or builder is
  * freed. Mutation of the state is the caller's business (guard it). */

@@ -286,6 +286,7 @@ ward_status ward_builder_manage(ward_builder *builder, const char *name, size_t 
                                 void (*free_state)(void *)) {
   return guarded([&] {
     if (!builder) return fail_invalid("builder is NULL");
+    if (!state) return fail_invalid("state is NULL: manage a non-NULL pointer");
     if (!valid_string(name, name_len)) return fail_invalid("name is NULL with a non-zero length");
     auto data = std::make_shared<ForeignData>(state, free_state);
     auto added = builder->builder.add_named_state(view(name, name_len), std::shared_ptr<void>(data, data->get()));

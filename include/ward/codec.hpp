@@ -12,6 +12,7 @@
 #include <ward/error.hpp>
 #include <ward/json.hpp>
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <concepts>
@@ -235,11 +236,13 @@ template <class T, class A> struct Codec<std::vector<T, A>> {
     if (!array) return detail::type_mismatch("a sequence", json);
     out.clear();
     if constexpr (std::is_same_v<T, double> && std::is_same_v<A, std::allocator<double>>) {
-      out.reserve(array->size());
+      out.reserve(array->size()); // each element is at least two bytes of body
       if (json.append_doubles(out)) return success();
       out.clear(); // fall through to the element loop, which names the offending element
     }
-    out.reserve(array->size());
+    // Reserve all at once only where an element costs about what its JSON text does; a large
+    // T must not turn a small body into a huge reservation before one element has decoded.
+    out.reserve(std::is_arithmetic_v<T> ? array->size() : std::min<std::size_t>(array->size(), 1024));
     std::size_t index = 0;
     for (JsonValue element : *array) {
       T value{};

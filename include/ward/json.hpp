@@ -36,6 +36,7 @@ class JsonObject;
 /// inside a handler, for the duration of the call. Cheap to copy.
 class JsonValue {
 public:
+  /// JSON null.
   JsonValue() noexcept = default;
 
   [[nodiscard]] JsonType type() const noexcept;

@@ -1,6 +1,7 @@
 #include "app/core.hpp"
 #include "app/dispatch.hpp"
 #include "ipc/envelope.hpp"
+#include "json/document.hpp"
 
 #include <ward/app.hpp>
 
@@ -47,8 +48,13 @@ void AppCore::log(LogLevel level, const Error &error, std::string_view command) 
   }
 }
 
-Response error_response(const AppCore &app, const Error &error, std::string_view command, std::uint32_t callback_id,
+Response error_response(const AppCore &app, const Error &given, std::string_view command, std::uint32_t callback_id,
                         std::uint32_t error_id) {
+  // A rejection value goes to the page as JSON; one that is not JSON must not.
+  const bool invalid_rejection = given.code() == errc::command_rejected && !is_valid_json(given.message());
+  const Error replaced(errc::internal, "internal error",
+                       "command `" + std::string(command) + "` rejected with a value that is not valid JSON");
+  const Error &error = invalid_rejection ? replaced : given;
   app.log(error.code() == errc::internal ? LogLevel::error : LogLevel::debug, error, command);
   Response response;
   response.code = error.code();
@@ -57,6 +63,16 @@ Response error_response(const AppCore &app, const Error &error, std::string_view
   response.callback_id = callback_id;
   response.error_id = error_id;
   return response;
+}
+
+void deliver(const AppCore &app, const App::ResponseCallback &done, Response response) noexcept {
+  try {
+    done(std::move(response));
+  } catch (const std::exception &exception) {
+    app.log(LogLevel::error, Error(errc::internal, "", std::string("a response callback threw: ") + exception.what()), {});
+  } catch (...) {
+    app.log(LogLevel::error, Error(errc::internal, "", "a response callback threw a non-standard exception"), {});
+  }
 }
 
 namespace {
@@ -72,7 +88,7 @@ template <class Read>
 void invoke_with_callback(const std::shared_ptr<const AppCore> &core, Read read, App::ResponseCallback done) {
   Envelope envelope;
   auto outcome = dispatch(core, read(envelope), envelope, &done);
-  if (outcome.response) done(std::move(*outcome.response));
+  if (outcome.response) deliver(*core, done, std::move(*outcome.response));
 }
 
 } // namespace

@@ -83,7 +83,12 @@ struct PendingReply {
   result<void> answer_error(const Error &error);
 };
 
-/// The response for an error, with the error's public message as its body; logs the error.
+/// Hands a response to a host callback; an exception from it is logged, never propagated
+/// (it may run inside a Responder's destructor).
+void deliver(const AppCore &app, const App::ResponseCallback &done, Response response) noexcept;
+
+/// The response for an error, with the error's public message as its body (a rejection value
+/// that is not valid JSON becomes an internal error); logs the error.
 Response error_response(const AppCore &app, const Error &error, std::string_view command,
                         std::uint32_t callback_id, std::uint32_t error_id);
 

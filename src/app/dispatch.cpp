@@ -56,6 +56,8 @@ public:
   /// After the handler returned (or threw): a handler that neither answered nor deferred gets
   /// an internal error, so no page ever waits forever.
   DispatchOutcome finish(const char *failure_detail) {
+    if (failure_detail && stage_ != Stage::open) // answered already: the answer stands, the failure is logged
+      app_->log(LogLevel::error, Error(errc::internal, "internal error", failure_detail), envelope_.command);
     if (stage_ == Stage::deferred) return DispatchOutcome{std::nullopt, std::move(waiter_)};
     if (stage_ == Stage::open) {
       reject(Error(errc::internal, "internal error",

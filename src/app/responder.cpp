@@ -16,7 +16,7 @@ result<void> PendingReply::answer(errc code, BodyKind kind, String body) {
   response.callback_id = callback_id;
   response.error_id = error_id;
   auto done = std::move(complete);
-  done(std::move(response));
+  deliver(*app, done, std::move(response));
   return success();
 }
 
@@ -24,7 +24,7 @@ result<void> PendingReply::answer_error(const Error &error) {
   if (answered.exchange(true, std::memory_order_acq_rel))
     return Error(errc::already_answered, "this invocation was already answered");
   auto done = std::move(complete);
-  done(error_response(*app, error, command, callback_id, error_id));
+  deliver(*app, done, error_response(*app, error, command, callback_id, error_id));
   return success();
 }
 
@@ -57,9 +57,9 @@ result<void> Responder::resolve_encoded(String json) {
 
 result<void> Responder::resolve_json(std::string_view json) {
   if (!pending_) return Error(errc::already_answered, "this responder was moved from");
-  auto parsed = detail::ParsedDocument::parse(json, detail::unbounded_limits(),
-                                              "response");
-  if (!parsed) {
+  if (pending_->answered.load(std::memory_order_acquire))
+    return Error(errc::already_answered, "this invocation was already answered");
+  if (!detail::is_valid_json(json)) {
     (void)pending_->answer_error(Error(errc::internal, "internal error",
                                        "command `" + pending_->command + "` answered with invalid JSON"));
     return Error(errc::invalid_argument, "the answer is not valid JSON");
@@ -78,9 +78,7 @@ result<void> Responder::reject(Error error) {
   if (!pending_) return Error(errc::already_answered, "this responder was moved from");
   if (error.code() == errc::command_rejected) {
     // The handler's own value: validated like any JSON the page receives.
-    auto parsed = detail::ParsedDocument::parse(error.message(), detail::unbounded_limits(),
-                                                "rejection");
-    if (!parsed) {
+    if (!detail::is_valid_json(error.message())) {
       (void)pending_->answer_error(Error(errc::internal, "internal error",
                                          "command `" + pending_->command + "` rejected with invalid JSON"));
       return Error(errc::invalid_argument, "the rejection value is not valid JSON");

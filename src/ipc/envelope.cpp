@@ -46,13 +46,25 @@ int hex_value(char c) noexcept {
 }
 
 /// The URL's path without its leading '/', query and fragment.
+/// Length of a URL scheme followed by "://" at the very start of `url`, or 0.
+std::size_t scheme_prefix_length(std::string_view url) noexcept {
+  const auto is_alpha = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
+  if (url.empty() || !is_alpha(url.front())) return 0;
+  std::size_t i = 1;
+  while (i < url.size() && (is_alpha(url[i]) || (url[i] >= '0' && url[i] <= '9') || url[i] == '+' || url[i] == '-' ||
+                            url[i] == '.'))
+    ++i;
+  return url.substr(i).starts_with("://") ? i + 3 : 0;
+}
+
 std::string_view url_path(std::string_view url) noexcept {
-  if (const auto scheme_end = url.find("://"); scheme_end != std::string_view::npos) {
-    url.remove_prefix(scheme_end + 3);
+  // Query and fragment go first, so nothing inside them can pose as a scheme or a path.
+  url = url.substr(0, std::min(url.find('?'), url.find('#')));
+  if (const auto prefix = scheme_prefix_length(url); prefix != 0) {
+    url.remove_prefix(prefix);
     const auto path_start = url.find('/');
     url = path_start == std::string_view::npos ? std::string_view() : url.substr(path_start);
   }
-  url = url.substr(0, std::min(url.find('?'), url.find('#')));
   if (!url.empty() && url.front() == '/') url.remove_prefix(1);
   return url;
 }
@@ -182,12 +194,15 @@ result<void> read_message_headers(simdjson::dom::object message, Envelope &envel
 result<void> read_request(const Request &request, const Limits &limits, std::string_view invoke_key,
                           Envelope &envelope) {
   envelope.headers = request.headers;
-  WARD_TRY_ASSIGN(envelope.callback_id,
-                  parse_callback_id(find_header(request.headers, "Tauri-Callback"), "Tauri-Callback"));
-  WARD_TRY_ASSIGN(envelope.error_id, parse_callback_id(find_header(request.headers, "Tauri-Error"), "Tauri-Error"));
-  // The key is checked before anything else is looked at, so a page without it learns nothing
+  auto callback_id = parse_callback_id(find_header(request.headers, "Tauri-Callback"), "Tauri-Callback");
+  auto error_id = parse_callback_id(find_header(request.headers, "Tauri-Error"), "Tauri-Error");
+  envelope.callback_id = callback_id ? callback_id.value() : 0;
+  envelope.error_id = error_id ? error_id.value() : 0;
+  // The key is checked before anything else is reported, so a page without it learns nothing
   // (not even which commands exist).
   WARD_TRY(check_key(invoke_key, find_header(request.headers, "Tauri-Invoke-Key")));
+  WARD_TRY(callback_id);
+  WARD_TRY(error_id);
   WARD_TRY(read_labels(request.origin, request.window, request.webview, envelope));
   WARD_TRY_ASSIGN(envelope.command, decode_command(request.url, envelope));
   if (request.body.size() > limits.max_body_bytes)

@@ -23,6 +23,13 @@ ParserStack &thread_parsers() {
 }
 
 
+/// simdjson's size() saturates at 0xFFFFFF; count beyond that.
+template <class Container> std::uint64_t exact_size(const Container &container) noexcept {
+  const std::uint64_t size = container.size();
+  if (size < 0xFFFFFF) return size;
+  return static_cast<std::uint64_t>(std::distance(container.begin(), container.end()));
+}
+
 result<void> check_element(simdjson::dom::element element, const Limits &limits) {
   using simdjson::dom::element_type;
   switch (element.type()) {
@@ -32,14 +39,14 @@ result<void> check_element(simdjson::dom::element element, const Limits &limits)
     return success();
   case element_type::ARRAY: {
     auto array = element.get_array().value_unsafe();
-    if (array.size() > limits.max_array_length)
+    if (exact_size(array) > limits.max_array_length)
       return limit_exceeded("max_array_length", limits.max_array_length, "a JSON array");
     for (auto child : array) WARD_TRY(check_element(child, limits));
     return success();
   }
   case element_type::OBJECT: {
     auto object = element.get_object().value_unsafe();
-    if (object.size() > limits.max_object_keys)
+    if (exact_size(object) > limits.max_object_keys)
       return limit_exceeded("max_object_keys", limits.max_object_keys, "a JSON object");
     for (auto member : object) {
       if (member.key.size() > limits.max_string_bytes)
@@ -59,6 +66,16 @@ Error limit_exceeded(std::string_view limit, std::uint64_t value, std::string_vi
                std::string(what) + " exceeds limit `" + std::string(limit) + "` (" + std::to_string(value) + ")");
 }
 
+bool is_valid_json(std::string_view text) {
+  return ParsedDocument::parse(text, unbounded_limits(), "JSON").has_value();
+}
+
+simdjson::dom::element null_value() noexcept {
+  static simdjson::dom::parser parser;
+  static const simdjson::dom::element root = parser.parse("null", 4, true).value_unsafe();
+  return root;
+}
+
 simdjson::dom::element empty_object() noexcept {
   static simdjson::dom::parser parser;
   static const simdjson::dom::element root = parser.parse("{}", 2, true).value_unsafe();
@@ -71,6 +88,7 @@ result<void> check_limits(simdjson::dom::element element, const Limits &limits) 
 
 result<ParsedDocument> ParsedDocument::parse(std::string_view text, const Limits &limits, std::string_view what) {
   if (text.size() > limits.max_body_bytes) return limit_exceeded("max_body_bytes", limits.max_body_bytes, what);
+  if (text.empty()) return Error(errc::invalid_request, std::string(what) + " is not valid JSON");
 
   auto &stack = thread_parsers();
   const std::size_t slot = stack.in_use;
@@ -78,7 +96,8 @@ result<ParsedDocument> ParsedDocument::parse(std::string_view text, const Limits
   if (stack.parsers[slot]->capacity() > retained_capacity && text.size() <= retained_capacity)
     stack.parsers[slot] = std::make_unique<simdjson::dom::parser>(); // drops its buffers, too
   auto &parser = *stack.parsers[slot];
-  const std::size_t depth = std::min<std::size_t>(limits.max_depth, max_supported_depth);
+  // simdjson refuses a document as deep as its max_depth; ward's limit is the deepest allowed.
+  const std::size_t depth = std::min<std::size_t>(limits.max_depth, max_supported_depth) + 1;
   if (parser.max_depth() != depth || parser.capacity() < text.size()) {
     const std::size_t capacity = std::max<std::size_t>(text.size(), 4096);
     if (parser.allocate(capacity, depth) != simdjson::SUCCESS)

@@ -49,6 +49,12 @@ inline Limits unbounded_limits() noexcept {
 /// "<what> exceeds limit `<limit>` (<value>)", errc::limit_exceeded.
 Error limit_exceeded(std::string_view limit, std::uint64_t value, std::string_view what);
 
+/// True if `text` is one valid JSON value (any depth up to max_supported_depth).
+bool is_valid_json(std::string_view text);
+
+/// JSON null, parsed once, valid for the program's lifetime.
+simdjson::dom::element null_value() noexcept;
+
 /// An empty JSON object, parsed once, valid for the program's lifetime.
 simdjson::dom::element empty_object() noexcept;
 

@@ -24,7 +24,12 @@ template <class T> JsonValue::Storage to_storage(const T &value) noexcept {
   return storage;
 }
 
+simdjson::dom::element null_value() noexcept; // json/document.cpp
+
+/// A default-constructed JsonValue (no document) reads as JSON null.
 inline simdjson::dom::element element_of(const JsonValue &value) noexcept {
+  constexpr JsonValue::Storage empty{};
+  if (std::memcmp(value.storage().bytes, empty.bytes, sizeof empty.bytes) == 0) return null_value();
   return from_storage<simdjson::dom::element>(value.storage());
 }
 

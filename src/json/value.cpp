@@ -2,6 +2,8 @@
 
 #include <ward/json.hpp>
 
+#include <iterator>
+
 namespace ward {
 
 using detail::element_of;
@@ -81,7 +83,9 @@ std::string JsonValue::to_json() const { return simdjson::minify(element_of(*thi
 
 std::size_t JsonArray::size() const noexcept {
   dom::array array;
-  return element_of(value_).get(array) == simdjson::SUCCESS ? array.size() : 0;
+  if (element_of(value_).get(array) != simdjson::SUCCESS) return 0;
+  const std::size_t size = array.size(); // saturates at 0xFFFFFF
+  return size < 0xFFFFFF ? size : static_cast<std::size_t>(std::distance(array.begin(), array.end()));
 }
 
 JsonArray::iterator JsonArray::begin() const noexcept {
@@ -113,7 +117,9 @@ JsonArray::iterator &JsonArray::iterator::operator++() noexcept {
 
 std::size_t JsonObject::size() const noexcept {
   dom::object object;
-  return element_of(value_).get(object) == simdjson::SUCCESS ? object.size() : 0;
+  if (element_of(value_).get(object) != simdjson::SUCCESS) return 0;
+  const std::size_t size = object.size(); // saturates at 0xFFFFFF
+  return size < 0xFFFFFF ? size : static_cast<std::size_t>(std::distance(object.begin(), object.end()));
 }
 
 JsonObject::iterator JsonObject::begin() const noexcept {

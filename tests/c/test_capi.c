@@ -619,6 +619,9 @@ static void test_managed_state(void) {
     options.required_state_lens = need_lens;
     options.required_state_count = 1;
 
+    /* NULL is refused: it would read as "never managed" later. */
+    CHECK(ward_builder_manage(builder, "counter", 7, NULL, NULL) == WARD_ERR_INVALID_ARGUMENT);
+    CHECK_LAST_ERROR(WARD_ERR_INVALID_ARGUMENT, "state is NULL");
     CHECK(ward_builder_manage(builder, "counter", 7, state, free_counter_state) == WARD_OK);
     /* Managing the same name again fails and does not take ownership of the second pointer. */
     CHECK(ward_builder_manage(builder, "counter", 7, other, free_counter_state) == WARD_ERR_STATE_ALREADY_MANAGED);

@@ -242,3 +242,18 @@ TEST_CASE("the error category names every code") {
   const std::error_code code = errc::busy;
   CHECK(code.category() == ward::error_category());
 }
+
+namespace {
+struct WithValue {
+  ward::JsonValue value;
+};
+} // namespace
+WARD_DESCRIBE(WithValue, value);
+
+TEST_CASE("a default-constructed JsonValue is JSON null") {
+  const ward::JsonValue value;
+  CHECK(value.is_null());
+  CHECK(value.to_json() == "null");
+  CHECK_FALSE(value.array().has_value());
+  CHECK(std::string(ward::to_json(WithValue{}).c_str()) == R"({"value":null})");
+}

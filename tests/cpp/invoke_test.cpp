@@ -6,6 +6,7 @@
 #include <atomic>
 #include <mutex>
 #include <thread>
+#include <array>
 
 using namespace ward_test;
 using ward::errc;
@@ -490,4 +491,149 @@ TEST_CASE("a handler may invoke another command on the same thread") {
       ward::arg_names{"text"});
   self = build(builder);
   CHECK(body(invoke(*self, "outer", R"({"text":"out"})")) == R"("out\"in!\"")");
+}
+
+// --- regressions found in review -------------------------------------------------------------
+
+TEST_CASE("a synchronous rejection that is not valid JSON becomes an internal error") {
+  ward::AppBuilder builder;
+  builder.command("bad_utf8", []() -> ward::result<int> { return ward::Error(errc::command_rejected, "Not \xff found"); });
+  builder.command("bad_json", []() -> ward::result<int> { return ward::Error::rejected("{bad"); });
+  const auto app = build(builder);
+  for (std::string_view command : {"bad_utf8", "bad_json"}) {
+    const auto response = invoke(app, command, "{}");
+    CHECK(response.code == errc::internal);
+    CHECK(body(response) == R"("internal error")");
+  }
+}
+
+TEST_CASE("the command comes from the URL's path, never from its query or fragment") {
+  ward::AppBuilder builder;
+  builder.command("greet", [] { return std::string("greet"); });
+  builder.command("secret", [] { return std::string("secret"); });
+  const auto app = build(builder);
+  for (std::string url : {"/greet?next=ipc://host/secret", "/greet#ipc://host/secret", "ipc://localhost/greet?x=/secret"}) {
+    TauriRequest request{.url = url, .key = std::string(app.invoke_key())};
+    INFO(url);
+    CHECK(body(app.invoke(request.build())) == R"("greet")");
+  }
+  TauriRequest no_path{.url = "ipc://localhost?next=/secret", .key = std::string(app.invoke_key())};
+  CHECK(app.invoke(no_path.build()).code == errc::invalid_request);
+}
+
+TEST_CASE("max_depth is the deepest nesting allowed, not one less") {
+  ward::AppBuilder builder;
+  builder.limits(ward::Limits{.max_depth = 2}).command("any", [](ward::JsonValue) { return 0; }, ward::arg_names{"v"});
+  const auto app = build(builder);
+  CHECK(invoke(app, "any", R"({"v":[1]})").ok());
+  CHECK(invoke(app, "any", R"({"v":{}})").ok());
+  CHECK(invoke(app, "any", R"({"v":[[1]]})").code == errc::limit_exceeded);
+  ward::AppBuilder shallow;
+  shallow.limits(ward::Limits{.max_depth = 1}).command("any", [](ward::JsonValue) { return 0; }, ward::arg_names{"v"});
+  const auto shallow_app = build(shallow);
+  CHECK(invoke(shallow_app, "any", R"({"v":1})").ok());
+}
+
+namespace {
+std::size_t largest_allocation = 0;
+template <class T> struct TrackingAllocator {
+  using value_type = T;
+  TrackingAllocator() = default;
+  template <class U> TrackingAllocator(const TrackingAllocator<U> &) {}
+  T *allocate(std::size_t n) {
+    largest_allocation = std::max(largest_allocation, n);
+    return std::allocator<T>().allocate(n);
+  }
+  void deallocate(T *p, std::size_t n) { std::allocator<T>().deallocate(p, n); }
+  bool operator==(const TrackingAllocator &) const { return true; }
+};
+struct Big {
+  std::array<char, 200> bytes{};
+};
+} // namespace
+
+template <> struct ward::Codec<Big> {
+  static ward::result<void> decode(const ward::JsonValue &json, Big &) {
+    if (!json.is_null()) return ward::detail::type_mismatch("null", json);
+    return ward::success();
+  }
+  static void encode(ward::JsonWriter &writer, const Big &) { writer.null(); }
+};
+
+TEST_CASE("a large element type does not turn a small body into a huge reservation") {
+  ward::AppBuilder builder;
+  builder.command("bigs", [](std::vector<Big, TrackingAllocator<Big>> items) { return items.size(); },
+                  ward::arg_names{"items"});
+  const auto app = build(builder);
+  std::string request = R"({"items":[1)";
+  for (int i = 0; i < 50000; ++i) request += ",null";
+  request += "]}";
+  largest_allocation = 0;
+  CHECK(invoke(app, "bigs", request).code == errc::invalid_args); // items[0] is not null
+  CHECK(largest_allocation <= 1024);
+}
+
+TEST_CASE("array limits above simdjson's 24-bit element count are still enforced") {
+  ward::AppBuilder builder;
+  builder.limits(ward::Limits{.max_body_bytes = 64u << 20, .max_array_length = 0xFFFFFF})
+      .command("count", [](ward::JsonValue v) { return v.array()->size(); }, ward::arg_names{"v"});
+  const auto app = build(builder);
+  std::string request = R"({"v":[0)";
+  request.reserve(2 * 0x1000010);
+  for (int i = 0; i < 0xFFFFFF + 10; ++i) request += ",0";
+  request += "]}";
+  const auto response = invoke(app, "count", request);
+  CHECK(response.code == errc::limit_exceeded);
+  CHECK(body(response).find("max_array_length") != std::string::npos);
+}
+
+TEST_CASE("an exception after the handler answered is logged; the answer stands") {
+  std::vector<std::string> logged;
+  ward::AppBuilder builder;
+  builder.log_sink([&](const ward::LogRecord &record) { logged.emplace_back(record.detail); });
+  builder.command("answer_then_throw", [](ward::Responder responder) {
+    (void)responder.resolve(42);
+    throw std::runtime_error("after the answer");
+  });
+  const auto app = build(builder);
+  const auto response = invoke(app, "answer_then_throw", "{}");
+  CHECK(body(response) == "42");
+  REQUIRE(logged.size() == 1);
+  CHECK(logged[0].find("after the answer") != std::string::npos);
+}
+
+TEST_CASE("a response callback that throws is logged, never terminates") {
+  int logged = 0;
+  ward::AppBuilder builder;
+  builder.log_sink([&](const ward::LogRecord &record) {
+    if (record.detail.find("response callback threw") != std::string_view::npos) ++logged;
+  });
+  builder.command("drop", [](ward::Responder) {}); // the dropped Responder answers from its destructor
+  builder.command("now", [] { return 1; });
+  const auto app = build(builder);
+  for (std::string_view command : {"drop", "now"}) {
+    TauriRequest request{.url = "ipc://localhost/" + std::string(command), .key = std::string(app.invoke_key())};
+    app.invoke_async(request.build(), [](ward::Response) { throw std::runtime_error("host bug"); });
+  }
+  CHECK(logged == 2);
+}
+
+TEST_CASE("an empty postMessage is a clear error") {
+  const auto app = greeter_app();
+  const auto response = app.invoke(ward::MessageRequest{"tauri://localhost", "main", "main", ""});
+  CHECK(response.code == errc::invalid_request);
+  CHECK(body(response) == R"("IPC message is not valid JSON")");
+}
+
+TEST_CASE("labels must be valid UTF-8") {
+  const auto app = greeter_app();
+  TauriRequest request{.url = "ipc://localhost/greet", .body = R"({"name":"x"})", .window = "ma\xffin"};
+  request.key = std::string(app.invoke_key());
+  CHECK(app.invoke(request.build()).code == errc::invalid_request);
+}
+
+TEST_CASE("a bad callback header without the key is answered as a bad key") {
+  const auto app = greeter_app();
+  TauriRequest request{.url = "ipc://localhost/greet", .key = "nope", .callback = "x"};
+  CHECK(app.invoke(request.build()).code == errc::invalid_invoke_key);
 }
