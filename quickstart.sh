@@ -68,7 +68,7 @@ case "$command" in
     install_debian_packages
     for preset in asan-ubsan tsan; do
       build "$preset"
-      ctest --preset "$preset" --label-regex sanitize --parallel 2
+      ctest --preset "$preset" --label-regex "cpp|sanitize" --parallel 2
     done
     ;;
   *)

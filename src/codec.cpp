@@ -1,5 +1,8 @@
 // Error messages of the codec and of argument decoding. They name the offending key and type
 // and never echo the offending value's bytes beyond a number.
+#include "json/document.hpp"
+#include "json/element.hpp"
+
 #include <ward/codec.hpp>
 #include <ward/command.hpp>
 
@@ -93,6 +96,19 @@ String encode_error_value(const Error &error) {
   if (error.code() == errc::command_rejected) writer.raw(error.message());
   else writer.string(error.message());
   return out;
+}
+
+result<void> with_parsed_json(std::string_view text, const std::function<result<void>(const JsonValue &)> &use) {
+  auto parsed = ParsedDocument::parse(text, unbounded_limits(), "scope entry");
+  if (!parsed) return std::move(parsed).assume_error();
+  return use(make_value(parsed.value().root()));
+}
+
+Error invalid_scope_entry(std::string_view command, std::string_view entry, const Error &cause) {
+  // The page did nothing wrong: the app's own capability does not fit its handler's scope type.
+  return Error(errc::internal, "internal error",
+               "command `" + std::string(command) + "`: scope entry " + std::string(entry) +
+                   " does not decode as the handler's scope type: " + cause.message() + cause.path());
 }
 
 Error state_not_managed(std::string_view command, std::string_view type_name) {

@@ -79,10 +79,143 @@ export interface Limits {
   maxObjectKeys?: number | bigint;
 }
 
+/** A request ward denied because no capability grants it (see AppBuilderOptions.audit). */
+export interface AuditRecord {
+  command: string;
+  window: string;
+  webview: string;
+  origin: string;
+  /** The per-app id the invoke would have had (never 0). */
+  invokeId: number;
+}
+
+/** A platform a capability's `platforms` can name. */
+export type AclPlatform = 'linux' | 'macos' | 'windows' | 'android' | 'ios';
+
 export interface AppBuilderOptions {
   limits?: Limits;
   /** Receives diagnostics (on the main thread). Exceptions it throws are ignored. */
   log?: (entry: LogEntry) => void;
+  /**
+   * Receives every request the access-control policy denies, before the denial is answered (on
+   * the main thread). Exceptions it throws go to `log`; the denial stands.
+   */
+  audit?: (denial: AuditRecord) => void;
+  /**
+   * The origins that count as the app's own pages ("scheme://host[:port]"), matched exactly;
+   * they replace the defaults "tauri://localhost" and "http://tauri.localhost".
+   */
+  appOrigins?: readonly string[];
+  /** The platform capability files are resolved for [the one the library was built for]. */
+  aclPlatform?: AclPlatform | (string & {});
+  /**
+   * true [default]: an unknown field in a capability or permission file fails build();
+   * false: it is ignored, as Tauri does, and logged as a warning.
+   */
+  aclStrict?: boolean;
+}
+
+/** Options of a capability or permission file. */
+export interface AclFileOptions {
+  /**
+   * The file's name, quoted by every error about it [for an object, its identifier + ".json";
+   * otherwise a numbered placeholder].
+   */
+  name?: string;
+  /** [the extension of `name`, else JSON if the text starts with `{`, else TOML; always JSON for an object] */
+  format?: 'json' | 'toml';
+}
+
+/** A Tauri v2 capability as JSON (https://v2.tauri.app/security/capabilities/). */
+export interface Capability {
+  $schema?: string;
+  identifier: string;
+  description?: string;
+  /** Local (the app's own origins) pages get the grants [true]. */
+  local?: boolean;
+  /** Remote pages matching one of these URL patterns get the grants. */
+  remote?: { urls: readonly string[] };
+  /** Window label globs ("main", "*"). */
+  windows?: readonly string[];
+  /** Webview label globs. */
+  webviews?: readonly string[];
+  /** Permission identifiers ("allow-greet", "fs:allow-read-file"), optionally with extra scope entries. */
+  permissions: ReadonlyArray<string | { identifier: string; allow?: readonly unknown[]; deny?: readonly unknown[] }>;
+  platforms?: readonly string[];
+}
+
+/** A capability or permission file: its text (JSON or TOML) or, for JSON, the parsed object. */
+export type AclFile = string | Buffer | Uint8Array | ArrayBuffer | object;
+
+/** The scopes that let a request in (ctx.scopes): scope entries as the files spell them. */
+export interface Scopes<Entry = unknown> {
+  /** Command scope of the grants that matched: the capability entry's own entries first. */
+  allow: Entry[];
+  deny: Entry[];
+  /** The plugin's global scope, from the capabilities that matched the request. */
+  global_allow: Entry[];
+  global_deny: Entry[];
+}
+
+/** What app.explain() is asked about. */
+export interface ExplainRequest {
+  command: string;
+  window: string;
+  /** [window] */
+  webview?: string;
+  /** The page's URL, e.g. "tauri://localhost". */
+  origin: string;
+}
+
+/** One grant in an explanation: where it comes from and to whom it applies. */
+export interface ExplainedGrant {
+  capability: string;
+  /** The capability's permission entry that produced it. */
+  entry: string;
+  permission: string;
+  /** The file (its name) and the position in it. */
+  file: string;
+  position: string;
+  context: 'local' | { remote: string };
+  windows: string[];
+  webviews: string[];
+  scope: { allow: unknown[]; deny: unknown[] } | null;
+  /** Near misses only: what did not match. */
+  mismatch?: Array<'context' | 'window_or_webview'>;
+}
+
+/** ward's explanation of one access-control decision (documented in README.md, "Explaining a decision"). */
+export interface Explanation {
+  command: string;
+  window: string;
+  webview: string;
+  origin: string;
+  origin_kind: 'local' | 'remote' | 'invalid';
+  decision: 'allowed' | 'denied';
+  reason: string;
+  allowed_by: ExplainedGrant[];
+  denied_by: ExplainedGrant[];
+  /** Allow grants of this command that did not match the request. */
+  near_misses: ExplainedGrant[];
+  scope: { allow: unknown[]; deny: unknown[] };
+  global_scope: { allow: unknown[]; deny: unknown[] };
+  /** For a denial: what would allow it, in words. */
+  to_allow: string[];
+  [more: string]: unknown;
+}
+
+/** The resolved policy, in the neutral JSON of Tauri's ACL conformance suite. */
+export interface ResolvedAcl {
+  allowed_commands: Record<string, ResolvedGrant[]>;
+  denied_commands: Record<string, ResolvedGrant[]>;
+  global_scope: Record<string, { allow: unknown[]; deny: unknown[] }>;
+}
+
+export interface ResolvedGrant {
+  context: 'local' | { remote: string };
+  windows: string[];
+  webviews: string[];
+  scope: { allow: unknown[]; deny: unknown[] } | null;
 }
 
 export interface CommandOptions {
@@ -102,6 +235,8 @@ export interface InvocationContext {
   readonly isRaw: boolean;
   /** The request body: raw bytes, or the JSON text of a JSON body. */
   readonly body: Buffer;
+  /** The access-control scopes that let this request in (copied for async handlers: readable after an await). */
+  readonly scopes: Scopes;
   /** A request header (case-insensitive), or null. Only before the handler's first await. */
   header(name: string): string | null;
   /** Managed state; throws WardError(STATE_NOT_MANAGED) if `name` was never managed. */
@@ -164,7 +299,7 @@ export declare class Response {
   json<T = unknown>(): T;
 }
 
-/** A built, immutable app. */
+/** A built app: its commands and state are fixed, its access-control policy can grow. */
 export declare class App {
   private constructor();
   /** The per-app secret pages must send (Tauri-Invoke-Key / __TAURI_INVOKE_KEY__). */
@@ -176,6 +311,15 @@ export declare class App {
   invokeAsync(request: Request): Promise<Response>;
   invokeMessage(request: MessageRequest): Response;
   invokeMessageAsync(request: MessageRequest): Promise<Response>;
+  /**
+   * Adds a capability at run time; it applies from the next request. Throws WardError naming
+   * the file if it is invalid, and then the policy in force is unchanged.
+   */
+  addCapability(capability: AclFile | Capability, options?: AclFileOptions): this;
+  /** Why a request would be allowed or denied (nothing runs). */
+  explain(request: ExplainRequest): Explanation;
+  /** The resolved policy in force. */
+  resolvedAcl(): ResolvedAcl;
   /** Frees the app; idempotent. */
   close(): void;
 }
@@ -186,6 +330,15 @@ export declare class AppBuilder {
   command<Args = any>(name: string, handler: CommandHandler<Args>, options?: CommandOptions): this;
   /** Keeps `value` as state under `name` (it stays a JS value; mutate it freely). */
   manage<T>(name: string, value: T): this;
+  /**
+   * Adds a capability (Tauri v2 capability file). Every command is denied unless one grants it.
+   * Problems in the file make build() throw a WardError naming `options.name`.
+   */
+  capability(capability: AclFile | Capability, options?: AclFileOptions): this;
+  /** Adds a permission manifest of `plugin` ("fs"), or of the app itself for '' or null. */
+  permissions(plugin: string | null, manifest: AclFile, options?: AclFileOptions): this;
+  /** Loads DIR/capabilities/ and DIR/permissions/<plugin>/ (the app's own under permissions/app/). */
+  loadAclDirectory(directory: string): this;
   /** Consumes the builder, whether it succeeds or throws. */
   build(): App;
 }

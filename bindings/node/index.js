@@ -14,7 +14,8 @@
 // deadlocking.
 //
 // The code lives in lib/: native.js (finding and declaring libward), builder.js, app.js,
-// command.js (running a handler), response.js, callbacks.js (the koffi trampolines),
+// command.js (running a handler), response.js, acl.js (capability and permission files, the
+// audit sink, explain), callbacks.js (the koffi trampolines),
 // handles.js (what C's user_data pointers stand for), convert.js, log.js, status.js, errors.js.
 
 const native = require('./lib/native');

@@ -74,7 +74,7 @@ typedef enum ward_status {
     WARD_ERR_STATE_ALREADY_MANAGED = 12, /* the same state was managed twice */
     WARD_ERR_INVALID_NAME = 13,      /* a command or state name breaks the naming rules */
     WARD_ERR_ALREADY_ANSWERED = 14,  /* a responder was answered twice */
-    WARD_ERR_NOT_ALLOWED = 15,       /* reserved: denied by the access-control list */
+    WARD_ERR_NOT_ALLOWED = 15,       /* "Command <cmd> not allowed by ACL": no capability grants it here */
     WARD_ERR_CANCELLED = 16,         /* reserved: the invoke was cancelled */
     WARD_ERR_BUSY = 17,              /* reserved: the executor queue is full */
     WARD_ERR_OUT_OF_MEMORY = 18
@@ -198,6 +198,66 @@ WARD_API ward_status ward_builder_manage(ward_builder *builder,
                                          void *state,
                                          void (*free_state)(void *state));
 
+/* ------------------------------------------------------------------------ */
+/* Access control (Tauri v2 capability and permission files)                  */
+/*                                                                            */
+/* Every command is denied unless a capability grants it: an app built       */
+/* without capabilities answers every request "Command <cmd> not allowed by  */
+/* ACL" (WARD_ERR_NOT_ALLOWED). Every registered command gets the permissions */
+/* allow-<cmd> and deny-<cmd> (`_` written as `-`), in its plugin for         */
+/* "plugin:<p>|<cmd>" commands ("p:allow-cmd"), otherwise in the app.         */
+
+typedef enum ward_acl_format {
+    WARD_ACL_TOML = 0,
+    WARD_ACL_JSON = 1
+} ward_acl_format;
+
+/* Adds a capability file. `name` names the file in error messages. Parsing
+ * and resolution errors are reported by ward_builder_build. All copied. */
+WARD_API ward_status ward_builder_add_capability(ward_builder *builder,
+                                                 const char *name, size_t name_len,
+                                                 const char *text, size_t text_len,
+                                                 ward_acl_format format);
+
+/* Adds a permission manifest of `plugin` (empty: the app's own permissions). */
+WARD_API ward_status ward_builder_add_permissions(ward_builder *builder,
+                                                  const char *plugin, size_t plugin_len,
+                                                  const char *name, size_t name_len,
+                                                  const char *text, size_t text_len,
+                                                  ward_acl_format format);
+
+/* Loads DIR/capabilities/ and DIR/permissions/<plugin>/ (the app's own under
+ * permissions/app/). Fails at once if the directory or a file cannot be read. */
+WARD_API ward_status ward_builder_load_acl_directory(ward_builder *builder, const char *path, size_t path_len);
+
+/* The origins that count as the app's own pages (scheme://host[:port]).
+ * Default: "tauri://localhost" and "http://tauri.localhost". Copied. */
+WARD_API ward_status ward_builder_set_app_origins(ward_builder *builder,
+                                                  const char *const *origins,
+                                                  const size_t *origin_lens,
+                                                  size_t count);
+
+/* The platform files are resolved for: "linux", "macos", "windows",
+ * "android" or "ios" (default: the one the library was built for). */
+WARD_API ward_status ward_builder_set_acl_platform(ward_builder *builder, const char *platform, size_t platform_len);
+
+/* 1 (default): an unknown field in a capability or permission file is an
+ * error. 0: it is ignored (as Tauri does) and logged as a warning. */
+WARD_API ward_status ward_builder_set_acl_strict(ward_builder *builder, int strict);
+
+/* Receives every denied request, on the invoking thread, before the denial is
+ * answered. Strings are valid for the call only. */
+typedef void (*ward_audit_fn)(const char *command, size_t command_len,
+                              const char *window, size_t window_len,
+                              const char *webview, size_t webview_len,
+                              const char *origin, size_t origin_len,
+                              uint64_t invoke_id, void *user_data);
+
+/* Sets the audit callback (replacing any earlier one, whose free_user_data
+ * then runs). On success the builder, then the app, owns user_data. */
+WARD_API ward_status ward_builder_set_audit(ward_builder *builder, ward_audit_fn audit,
+                                            void *user_data, void (*free_user_data)(void *user_data));
+
 /* Builds the app. Always consumes the builder (do not free it afterwards),
  * whether it succeeds or not. The caller owns *out (ward_app_free). */
 WARD_API ward_status ward_builder_build(ward_builder *builder, ward_app **out);
@@ -211,6 +271,30 @@ WARD_API void ward_app_free(ward_app *app);
  * host injects into its pages. Owned by the app, NUL-terminated; *len (if
  * not NULL) receives its length. */
 WARD_API const char *ward_app_invoke_key(const ward_app *app, size_t *len);
+
+/* Adds a capability to a running app. The new policy is resolved aside and
+ * swapped in at once: a decision in flight sees the old policy or the new one,
+ * never part of it. On failure the policy in force is unchanged. */
+WARD_API ward_status ward_app_add_capability(ward_app *app,
+                                             const char *name, size_t name_len,
+                                             const char *text, size_t text_len,
+                                             ward_acl_format format);
+
+/* Why a request would be allowed or denied, as JSON (documented in
+ * README.md, "Explaining a decision"). *out_json is NUL-terminated; free it with ward_string_free. */
+WARD_API ward_status ward_app_explain(ward_app *app,
+                                      const char *command, size_t command_len,
+                                      const char *window, size_t window_len,
+                                      const char *webview, size_t webview_len,
+                                      const char *origin, size_t origin_len,
+                                      char **out_json, size_t *out_len);
+
+/* The resolved policy in the neutral JSON of Tauri's ACL conformance suite.
+ * Free *out_json with ward_string_free. */
+WARD_API ward_status ward_app_resolved_acl(ward_app *app, char **out_json, size_t *out_len);
+
+/* Frees a string the library returned. Accepts NULL. */
+WARD_API void ward_string_free(char *string);
 
 /* ------------------------------------------------------------------------ */
 /* Requests and responses                                                     */
@@ -317,6 +401,12 @@ WARD_API const uint8_t *ward_invocation_body(const ward_invocation *inv, size_t 
 /* The value of a request header (case-insensitive name), or NULL if absent. */
 WARD_API const char *ward_invocation_header(const ward_invocation *inv,
                                             const char *name, size_t name_len, size_t *len);
+/* The access-control scopes that let this request in, as JSON:
+ * {"allow":[...],"deny":[...],"global_allow":[...],"global_deny":[...]}: the
+ * command scope of the grants that matched and the plugin's global scope
+ * from capabilities matching the request. Borrowed for the handler call. */
+WARD_API const char *ward_invocation_scopes_json(const ward_invocation *inv, size_t *len);
+
 /* Looks up managed state by name. Fails with WARD_ERR_STATE_NOT_MANAGED. */
 WARD_API ward_status ward_invocation_state(const ward_invocation *inv,
                                            const char *name, size_t name_len, void **out);

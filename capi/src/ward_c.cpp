@@ -4,6 +4,7 @@
 
 #include <ward/ward.hpp>
 
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <new>
@@ -18,6 +19,7 @@ struct ward_app {
 };
 struct ward_invocation {
   const ward::Invocation &invocation;
+  mutable std::string scopes_json; ///< rendered on first use, lives for the handler call
 };
 struct ward_responder {
   ward::Responder responder;
@@ -116,7 +118,7 @@ public:
 
   void call(const ward::Invocation &invocation, ward::ReplyTarget &target) override {
     auto responder = std::make_unique<ward_responder>(ward_responder{target.defer()});
-    const ward_invocation c_invocation{invocation};
+    const ward_invocation c_invocation{invocation, {}};
     handler_(&c_invocation, responder.release(), user_data_->get());
   }
 
@@ -193,6 +195,36 @@ ward::App::ResponseCallback response_callback(ward_response_fn done, void *user_
 const char *out_string(std::string_view text, size_t *len) noexcept {
   if (len) *len = text.size();
   return text.data() ? text.data() : "";
+}
+
+ward::acl::Source acl_source(const char *name, size_t name_len, const char *text, size_t text_len,
+                             ward_acl_format format) {
+  return ward::acl::Source{std::string(view(name, name_len)), std::string(view(text, text_len)),
+                           format == WARD_ACL_JSON ? ward::acl::Format::json : ward::acl::Format::toml};
+}
+
+ward_status check_acl_source(const char *name, size_t name_len, const char *text, size_t text_len,
+                             ward_acl_format format) noexcept {
+  if (!valid_string(name, name_len) || !valid_string(text, text_len))
+    return fail_invalid("a string is NULL with a non-zero length");
+  if (format != WARD_ACL_TOML && format != WARD_ACL_JSON) return fail_invalid("format must be WARD_ACL_TOML or WARD_ACL_JSON");
+  return WARD_OK;
+}
+
+char *copy_out(std::string_view text, size_t *len) {
+  auto *out = static_cast<char *>(std::malloc(text.size() + 1));
+  if (!out) throw std::bad_alloc();
+  std::memcpy(out, text.data(), text.size());
+  out[text.size()] = '\0';
+  if (len) *len = text.size();
+  return out;
+}
+
+void write_json_list(ward::JsonWriter &writer, std::string_view key, const std::vector<std::string> &entries) {
+  writer.key(key);
+  writer.begin_array();
+  for (const auto &entry : entries) writer.raw(entry);
+  writer.end_array();
 }
 
 ward_status answer_status(const ward::result<void> &outcome) noexcept {
@@ -310,6 +342,128 @@ ward_status ward_builder_build(ward_builder *builder, ward_app **out) {
     return WARD_OK;
   });
 }
+
+ward_status ward_builder_add_capability(ward_builder *builder, const char *name, size_t name_len, const char *text,
+                                        size_t text_len, ward_acl_format format) {
+  return guarded([&] {
+    if (!builder) return fail_invalid("builder is NULL");
+    if (auto status = check_acl_source(name, name_len, text, text_len, format); status != WARD_OK) return status;
+    builder->builder.capability(acl_source(name, name_len, text, text_len, format));
+    return WARD_OK;
+  });
+}
+
+ward_status ward_builder_add_permissions(ward_builder *builder, const char *plugin, size_t plugin_len, const char *name,
+                                         size_t name_len, const char *text, size_t text_len, ward_acl_format format) {
+  return guarded([&] {
+    if (!builder) return fail_invalid("builder is NULL");
+    if (!valid_string(plugin, plugin_len)) return fail_invalid("plugin is NULL with a non-zero length");
+    if (auto status = check_acl_source(name, name_len, text, text_len, format); status != WARD_OK) return status;
+    builder->builder.permissions(view(plugin, plugin_len), acl_source(name, name_len, text, text_len, format));
+    return WARD_OK;
+  });
+}
+
+ward_status ward_builder_load_acl_directory(ward_builder *builder, const char *path, size_t path_len) {
+  return guarded([&] {
+    if (!builder) return fail_invalid("builder is NULL");
+    if (!valid_string(path, path_len)) return fail_invalid("path is NULL with a non-zero length");
+    auto loaded = ward::acl::read_directory(std::string(view(path, path_len)));
+    if (!loaded) return fail(loaded.error());
+    for (auto &plugin : loaded.value().plugins)
+      for (auto &file : plugin.files) builder->builder.permissions(plugin.plugin, std::move(file));
+    for (auto &capability : loaded.value().capabilities) builder->builder.capability(std::move(capability));
+    return WARD_OK;
+  });
+}
+
+ward_status ward_builder_set_app_origins(ward_builder *builder, const char *const *origins, const size_t *origin_lens,
+                                         size_t count) {
+  return guarded([&] {
+    if (!builder) return fail_invalid("builder is NULL");
+    if (count && (!origins || !origin_lens)) return fail_invalid("origins are NULL with a non-zero count");
+    std::vector<std::string> list;
+    for (size_t i = 0; i < count; ++i) {
+      if (!valid_string(origins[i], origin_lens[i])) return fail_invalid("an origin is NULL with a non-zero length");
+      list.emplace_back(view(origins[i], origin_lens[i]));
+    }
+    builder->builder.app_origins(std::move(list));
+    return WARD_OK;
+  });
+}
+
+ward_status ward_builder_set_acl_platform(ward_builder *builder, const char *platform, size_t platform_len) {
+  return guarded([&] {
+    if (!builder) return fail_invalid("builder is NULL");
+    if (!valid_string(platform, platform_len)) return fail_invalid("platform is NULL with a non-zero length");
+    auto parsed = ward::acl::parse_platform(view(platform, platform_len));
+    if (!parsed) return fail_invalid(parsed.error().message());
+    builder->builder.acl_platform(parsed.value());
+    return WARD_OK;
+  });
+}
+
+ward_status ward_builder_set_acl_strict(ward_builder *builder, int strict) {
+  return guarded([&] {
+    if (!builder) return fail_invalid("builder is NULL");
+    builder->builder.acl_unknown_fields_are_errors(strict != 0);
+    return WARD_OK;
+  });
+}
+
+ward_status ward_builder_set_audit(ward_builder *builder, ward_audit_fn audit, void *user_data,
+                                   void (*free_user_data)(void *)) {
+  return guarded([&] {
+    if (!builder) return fail_invalid("builder is NULL");
+    if (!audit) return fail_invalid("audit is NULL");
+    auto data = std::make_shared<ForeignData>(user_data, free_user_data);
+    builder->builder.audit_sink([audit, data](const ward::AuditRecord &record) {
+      audit(record.command.data(), record.command.size(), record.window.data(), record.window.size(),
+            record.webview.data(), record.webview.size(), record.origin.data(), record.origin.size(), record.invoke_id,
+            data->get());
+    });
+    return WARD_OK;
+  });
+}
+
+ward_status ward_app_add_capability(ward_app *app, const char *name, size_t name_len, const char *text, size_t text_len,
+                                    ward_acl_format format) {
+  return guarded([&] {
+    if (!app) return fail_invalid("app is NULL");
+    if (auto status = check_acl_source(name, name_len, text, text_len, format); status != WARD_OK) return status;
+    auto added = app->app.add_capability(acl_source(name, name_len, text, text_len, format));
+    return added ? WARD_OK : fail(added.error());
+  });
+}
+
+ward_status ward_app_explain(ward_app *app, const char *command, size_t command_len, const char *window,
+                             size_t window_len, const char *webview, size_t webview_len, const char *origin,
+                             size_t origin_len, char **out_json, size_t *out_len) {
+  return guarded([&] {
+    if (!out_json) return fail_invalid("out_json is NULL");
+    *out_json = nullptr;
+    if (!app) return fail_invalid("app is NULL");
+    if (!valid_string(command, command_len) || !valid_string(window, window_len) ||
+        !valid_string(webview, webview_len) || !valid_string(origin, origin_len))
+      return fail_invalid("a string is NULL with a non-zero length");
+    const auto explanation = app->app.explain(ward::acl::AccessRequest{
+        view(command, command_len), view(window, window_len), view(webview, webview_len), view(origin, origin_len)});
+    *out_json = copy_out(explanation, out_len);
+    return WARD_OK;
+  });
+}
+
+ward_status ward_app_resolved_acl(ward_app *app, char **out_json, size_t *out_len) {
+  return guarded([&] {
+    if (!out_json) return fail_invalid("out_json is NULL");
+    *out_json = nullptr;
+    if (!app) return fail_invalid("app is NULL");
+    *out_json = copy_out(app->app.policy().resolved_json(), out_len);
+    return WARD_OK;
+  });
+}
+
+void ward_string_free(char *string) { std::free(string); }
 
 void ward_app_free(ward_app *app) { delete app; }
 
@@ -429,6 +583,29 @@ const char *ward_invocation_header(const ward_invocation *inv, const char *name,
   const auto value = inv->invocation.header(view(name, name_len));
   if (!value) return nullptr;
   return out_string(*value, len);
+}
+
+const char *ward_invocation_scopes_json(const ward_invocation *inv, size_t *len) {
+  if (len) *len = 0;
+  if (!inv) return "";
+  try {
+    if (inv->scopes_json.empty()) {
+      const auto &scopes = inv->invocation.scopes();
+      ward::String out;
+      ward::JsonWriter writer(out);
+      writer.begin_object();
+      write_json_list(writer, "allow", scopes.command.allow);
+      write_json_list(writer, "deny", scopes.command.deny);
+      write_json_list(writer, "global_allow", scopes.global.allow);
+      write_json_list(writer, "global_deny", scopes.global.deny);
+      writer.end_object();
+      inv->scopes_json.assign(out.data(), out.size());
+    }
+    return out_string(inv->scopes_json, len);
+  } catch (...) {
+    fail(WARD_ERR_OUT_OF_MEMORY, "out of memory");
+    return "";
+  }
 }
 
 ward_status ward_invocation_state(const ward_invocation *inv, const char *name, size_t name_len, void **out) {

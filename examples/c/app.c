@@ -252,6 +252,7 @@ typedef struct page {
     ward_app *app;
     const char *key;
     size_t key_len;
+    const char *window; /* the page's window and webview label */
 } page;
 
 /* Sends one request exactly as a Tauri v2 page does (a fetch to ipc://localhost/<command>).
@@ -276,10 +277,10 @@ static ward_response *send_request(const page *from, const char *command, const 
     request.url_len = strlen(url);
     request.origin = "tauri://localhost";
     request.origin_len = strlen(request.origin);
-    request.window = "main";
-    request.window_len = 4;
-    request.webview = "main";
-    request.webview_len = 4;
+    request.window = from->window;
+    request.window_len = strlen(from->window);
+    request.webview = from->window;
+    request.webview_len = strlen(from->window);
     request.headers = headers;
     request.header_count = 4;
     request.body = (const uint8_t *)body;
@@ -354,7 +355,10 @@ int main(void) {
     ward_builder *builder = NULL;
     ward_app *app = NULL;
     counter *count;
-    page main_page, stranger;
+    page main_page, settings_page, stranger;
+    static const char main_capability[] =
+        "{\"identifier\": \"main\", \"windows\": [\"main\"],"
+        " \"permissions\": [\"allow-greet\", \"allow-add\", \"allow-increment\", \"allow-checksum\"]}";
     static const char checksum_input[] = "123456789"; /* CRC-32 check value: cb f4 39 26 */
     int ok = 1;
 
@@ -394,6 +398,14 @@ int main(void) {
         ward_builder_free(builder);
         return 1;
     }
+    /* ward denies every command no capability grants: this is the app's capabilities/main.json. */
+    ok = ok && ward_builder_add_capability(builder, "capabilities/main.json", strlen("capabilities/main.json"),
+                                           main_capability, strlen(main_capability), WARD_ACL_JSON) == WARD_OK;
+    if (!ok) {
+        fprintf(stderr, "capability: %s\n", ward_last_error_message(NULL));
+        ward_builder_free(builder);
+        return 1;
+    }
     if (ward_builder_build(builder, &app) != WARD_OK) { /* consumes the builder either way */
         fprintf(stderr, "ward_builder_build: %s\n", ward_last_error_message(NULL));
         return 1;
@@ -401,7 +413,10 @@ int main(void) {
 
     main_page.app = app;
     main_page.key = ward_app_invoke_key(app, &main_page.key_len);
-    stranger.app = app; /* a page the host never gave the key to */
+    main_page.window = "main";
+    settings_page = main_page; /* a window no capability grants anything to */
+    settings_page.window = "settings";
+    stranger = main_page; /* a page the host never gave the key to */
     stranger.key = "not-the-key";
     stranger.key_len = strlen(stranger.key);
 
@@ -417,6 +432,7 @@ int main(void) {
     ok = ok && show_json(&main_page, "add", "{\"a\":\"two\",\"b\":1}");
     ok = ok && show_json(&main_page, "nope", "{}");
     ok = ok && show_json(&stranger, "greet", "{\"name\":\"Mallory\"}");
+    ok = ok && show_json(&settings_page, "greet", "{\"name\":\"settings\"}");
 
     ward_app_free(app); /* also runs free_counter */
     return ok ? 0 : 1;

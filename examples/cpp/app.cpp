@@ -41,7 +41,7 @@ std::uint32_t crc32(std::span<const std::byte> data) {
 
 /// What a page's `invoke(cmd, args)` sends: the command in the URL, the ids and the key in headers.
 ward::Response send(const ward::App &app, std::string_view command, std::string_view body,
-                    std::string_view content_type = "application/json") {
+                    std::string_view content_type = "application/json", std::string_view window = "main") {
   static std::uint32_t next_callback = 1;
   const std::string url = "ipc://localhost/" + std::string(command);
   const std::string callback = std::to_string(next_callback++);
@@ -52,7 +52,7 @@ ward::Response send(const ward::App &app, std::string_view command, std::string_
       {"Tauri-Error", error},
       {"Tauri-Invoke-Key", app.invoke_key()},
   };
-  return app.invoke(ward::Request{url, "tauri://localhost", "main", "main", headers,
+  return app.invoke(ward::Request{url, "tauri://localhost", window, window, headers,
                                   std::as_bytes(std::span(body.data(), body.size()))});
 }
 
@@ -83,6 +83,12 @@ int main() {
         const std::uint32_t crc = crc32(data);
         return ward::Bytes{std::byte(crc >> 24), std::byte(crc >> 16), std::byte(crc >> 8), std::byte(crc)};
       });
+  // ward denies every command no capability grants; this is the app's capabilities/main.json.
+  builder.capability(ward::acl::Source{"capabilities/main.json", R"({
+    "identifier": "main",
+    "windows": ["main"],
+    "permissions": ["allow-greet", "allow-add", "allow-increment", "allow-checksum"]
+  })", ward::acl::Format::json});
   auto built = builder.build();
   if (!built) {
     std::fprintf(stderr, "could not build the app: %s\n", built.error().message().c_str());
@@ -97,5 +103,6 @@ int main() {
   print("checksum <\"123456789\">", send(app, "checksum", "123456789", "application/octet-stream"));
   print("add {a: \"two\"}", send(app, "add", R"({"a":"two","b":1})"));
   print("nope {}", send(app, "nope", "{}"));
+  print("greet from window settings", send(app, "greet", R"({"name":"settings"})", "application/json", "settings"));
   return 0;
 }

@@ -3,8 +3,13 @@
 //
 // Commands: greet (name -> "Hello, <name>!"), add (a, b -> a + b), increment (a counter kept as
 // managed state -> the new value) and checksum (raw application/octet-stream body -> its CRC-32
-// as 4 raw big-endian bytes, as zlib computes it). It feeds requests shaped exactly as a Tauri v2 frontend sends them,
-// prints each response, and exits non-zero if any response is not the expected one.
+// as 4 raw big-endian bytes, as zlib computes it). It feeds requests shaped exactly as a Tauri v2
+// frontend sends them, prints each response, and exits non-zero if any response is not the
+// expected one.
+//
+// ward denies every command that no capability grants. Like a Tauri app, this one ships its
+// capabilities in capabilities/ next to it: capabilities/main.json grants the four commands to the
+// pages of window "main", so a request from any other window is "Command ... not allowed by ACL".
 //
 // Run from a build tree (after `npm ci` in bindings/node):
 //   WARD_LIBRARY=build/dev/capi/libward.so.1 node examples/node/app.js
@@ -26,9 +31,11 @@ const ward = loadWard();
 const { AppBuilder, CommandError, Status } = ward;
 
 const ORIGIN = 'tauri://localhost'; // the origin of a Tauri v2 app's pages on Linux and macOS
+const APP_DIRECTORY = __dirname; // holds capabilities/, as src-tauri/ does
 
 function buildApp() {
   return new AppBuilder({ limits: { maxBodyBytes: 1 << 20 } })
+    .loadAclDirectory(APP_DIRECTORY) // capabilities/main.json
     .manage('counter', { value: 0 }) // handlers run on the main thread: no lock needed
     .command('greet', ({ name }) => {
       if (typeof name !== 'string') throw new CommandError('greet needs a string argument `name`');
@@ -62,8 +69,9 @@ function checksumBytes(data) {
 
 /** Sends requests the way @tauri-apps/api's invoke() does over the ipc:// custom protocol. */
 class Frontend {
-  constructor(app) {
+  constructor(app, window = 'main') {
     this.app = app;
+    this.window = window; // the label of the window (and webview) the page lives in
     this.nextCallback = 1;
   }
 
@@ -74,8 +82,8 @@ class Frontend {
     const response = this.app.invoke({
       url: `ipc://localhost/${encodeURIComponent(command)}`,
       origin: ORIGIN,
-      window: 'main',
-      webview: 'main',
+      window: this.window,
+      webview: this.window,
       headers: {
         'Content-Type': raw ? 'application/octet-stream' : 'application/json',
         'Tauri-Callback': String(callback),
@@ -100,7 +108,7 @@ class Frontend {
       options: {},
       __TAURI_INVOKE_KEY__: this.app.invokeKey,
     });
-    return this.app.invokeMessage({ origin: ORIGIN, window: 'main', webview: 'main', message });
+    return this.app.invokeMessage({ origin: ORIGIN, window: this.window, webview: this.window, message });
   }
 }
 
@@ -129,6 +137,7 @@ function main() {
   const app = buildApp();
   try {
     const page = new Frontend(app);
+    const settings = new Frontend(app, 'settings'); // no capability grants window "settings"
     expect("greet {name: 'Tauri'}", page.invoke('greet', { name: 'Tauri' }), true, Status.OK, '"Hello, Tauri!"');
     expect('add {a: 2, b: 40}', page.invoke('add', { a: 2, b: 40 }), true, Status.OK, '42');
     for (const expected of ['1', '2', '3']) {
@@ -146,6 +155,8 @@ function main() {
     if (wrongKey.ok || wrongKey.code !== Status.INVALID_INVOKE_KEY) {
       failures.push(`wrong invoke key: expected invalid_invoke_key, got ${wrongKey.status}`);
     }
+    expect("greet (window 'settings')", settings.invoke('greet', { name: 'Eve' }), false, Status.NOT_ALLOWED,
+      '"Command greet not allowed by ACL"');
   } finally {
     app.close();
   }

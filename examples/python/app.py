@@ -6,6 +6,10 @@
     increment  {}               -> 1, 2, ...            (managed state: a lock-guarded counter)
     checksum   raw bytes        -> CRC-32, 4 raw bytes  (application/octet-stream both ways)
 
+ward denies every command that no capability grants. Like a Tauri app, this one ships its
+capabilities in capabilities/ next to it: capabilities/main.json grants the four commands to the
+pages of window "main", so a request from any other window is "Command ... not allowed by ACL".
+
 A real host (a webview shell) hands the requests of its page to ward; here the script builds them
 itself, shaped exactly as a Tauri v2 page sends them over the ipc:// custom protocol (and once in
 the postMessage form), prints every response, and exits non-zero if one is not the expected one.
@@ -30,6 +34,7 @@ except ImportError:  # run straight from a source checkout: use the binding next
     import ward
 
 ORIGIN = "tauri://localhost"  # the origin of a Tauri v2 app's pages on Linux and macOS
+APP_DIRECTORY = Path(__file__).resolve().parent  # holds capabilities/, as src-tauri/ does
 
 
 class Counter:
@@ -47,6 +52,7 @@ class Counter:
 
 def build_app() -> ward.App:
     builder = ward.AppBuilder(limits=ward.Limits(max_body_bytes=1 << 20))
+    builder.load_acl_directory(APP_DIRECTORY)  # capabilities/main.json
     builder.manage("counter", Counter())
 
     @builder.command()
@@ -79,8 +85,9 @@ def build_app() -> ward.App:
 class Frontend:
     """Sends requests the way @tauri-apps/api's invoke() does over the ipc:// custom protocol."""
 
-    def __init__(self, app: ward.App) -> None:
+    def __init__(self, app: ward.App, window: str = "main") -> None:
         self.app = app
+        self.window = window  # the label of the window (and webview) the page lives in
         self.invoke_key = app.invoke_key  # what the host injected into the page
         self._lock = threading.Lock()
         self._next_callback = 1
@@ -100,8 +107,8 @@ class Frontend:
             "Tauri-Invoke-Key": self.invoke_key,
         }
         body = payload if raw else json.dumps({} if payload is None else payload)
-        response = self.app.invoke(f"ipc://localhost/{command}", origin=ORIGIN, window="main",
-                                   webview="main", headers=headers, body=body)
+        response = self.app.invoke(f"ipc://localhost/{command}", origin=ORIGIN, window=self.window,
+                                   webview=self.window, headers=headers, body=body)
         if (response.callback_id, response.error_id) != (callback, error):
             raise RuntimeError(f"the response to {command} carries the ids of another request: "
                                f"{response!r}")
@@ -111,7 +118,8 @@ class Frontend:
         """The fallback transport: the whole invoke as one postMessage JSON string."""
         message = json.dumps({"cmd": command, "callback": 101, "error": 102, "payload": payload,
                               "options": {}, "__TAURI_INVOKE_KEY__": self.invoke_key})
-        return self.app.invoke_message(message, origin=ORIGIN, window="main", webview="main")
+        return self.app.invoke_message(message, origin=ORIGIN, window=self.window,
+                                       webview=self.window)
 
 
 def show(label: str, response: ward.Response) -> None:
@@ -152,6 +160,7 @@ def main() -> int:
         page = Frontend(app)
         stranger = Frontend(app)  # a page the host never gave the invoke key to
         stranger.invoke_key = "not-the-key"
+        settings = Frontend(app, window="settings")  # no capability grants window "settings"
 
         expect("greet {name: 'Tauri'}", page.invoke("greet", {"name": "Tauri"}),
                True, ward.Status.OK, b'"Hello, Tauri!"')
@@ -178,6 +187,8 @@ def main() -> int:
         show("greet (page without the key)", wrong_key)
         if wrong_key.ok or wrong_key.code != ward.Status.INVALID_INVOKE_KEY:
             failures.append(f"wrong invoke key: expected invalid_invoke_key, got {wrong_key!r}")
+        expect("greet (window 'settings')", settings.invoke("greet", {"name": "Eve"}),
+               False, ward.Status.NOT_ALLOWED, b'"Command greet not allowed by ACL"')
 
     for failure in failures:
         print("FAIL:", failure, file=sys.stderr)

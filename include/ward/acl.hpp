@@ -34,6 +34,11 @@ struct Source {
 result<Source> read_source(const std::filesystem::path &path);
 
 /// Capitalized because `linux` is a predefined macro under GNU C++ extensions.
+/// Reads DIR/capabilities/*.{toml,json} and DIR/permissions/<plugin>/**/*.{toml,json} (the
+/// app's own permissions under permissions/app/) into a PolicyInput's plugins and capabilities.
+struct PolicyInput;
+result<PolicyInput> read_directory(const std::filesystem::path &directory);
+
 enum class Platform : std::uint8_t { Linux, MacOS, Windows, Android, IOS };
 
 /// The platform ward was built for.
@@ -107,7 +112,7 @@ public:
   /// The scopes for an allowed request (empty when denied).
   [[nodiscard]] ResolvedScopes scopes(const AccessRequest &request) const;
 
-  /// The decision with its reasons as JSON (documented in docs/acl.md): capabilities,
+  /// The decision with its reasons as JSON (documented in README.md, "Explaining a decision"): capabilities,
   /// permissions and scope entries involved, and for a denial what would allow it.
   [[nodiscard]] std::string explain(const AccessRequest &request) const;
 

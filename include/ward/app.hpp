@@ -1,18 +1,22 @@
 #pragma once
 // App and AppBuilder: the object a host creates. Build once, then invoke from any thread.
 
+#include <ward/acl.hpp>
 #include <ward/command.hpp>
 #include <ward/error.hpp>
 #include <ward/host.hpp>
 #include <ward/limits.hpp>
 #include <ward/log.hpp>
 
+#include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <string_view>
 #include <type_traits>
 #include <typeindex>
 #include <utility>
+#include <vector>
 
 namespace ward {
 
@@ -20,6 +24,16 @@ namespace detail {
 struct AppCore;
 struct BuilderData;
 } // namespace detail
+
+/// A request the access-control policy denied; the handler never ran.
+struct AuditRecord {
+  std::string_view command;
+  std::string_view window;
+  std::string_view webview;
+  std::string_view origin;
+  std::uint64_t invoke_id;
+};
+using AuditSink = std::function<void(const AuditRecord &)>;
 
 /// A built app: an immutable table of commands, managed state and limits. Every member is
 /// thread-safe. Copies share the same app.
@@ -47,6 +61,15 @@ public:
   [[nodiscard]] void *state(std::type_index type) const noexcept;
   [[nodiscard]] void *state(std::string_view name) const noexcept;
 
+  /// The access-control policy in force now (a snapshot; decisions made later may use a newer one).
+  [[nodiscard]] acl::Policy policy() const;
+  /// Adds a capability at run time. The new policy is resolved aside and swapped in at once, so
+  /// a decision in flight sees either the old policy or the new one, never half of it. On error
+  /// the policy in force does not change.
+  result<void> add_capability(const acl::Source &capability) const;
+  /// Why a request would be allowed or denied, as JSON (documented in README.md, "Explaining a decision").
+  [[nodiscard]] std::string explain(const acl::AccessRequest &request) const;
+
 private:
   friend class AppBuilder;
   explicit App(std::shared_ptr<const detail::AppCore> core) noexcept : core_(std::move(core)) {}
@@ -66,6 +89,24 @@ public:
 
   AppBuilder &limits(const Limits &limits);
   AppBuilder &log_sink(LogSink sink);
+
+  // --- access control: every command is denied unless a capability grants it ---------------
+  /// Adds a permission manifest of `plugin` ("" for the app's own permissions).
+  AppBuilder &permissions(std::string_view plugin, acl::Source manifest);
+  /// Adds a capability file.
+  AppBuilder &capability(acl::Source capability);
+  /// Reads DIR/capabilities/* and DIR/permissions/<plugin>/* (the app's under permissions/app/).
+  AppBuilder &acl_directory(const std::filesystem::path &directory);
+  /// The origins that count as the app's own pages (default: tauri://localhost, http://tauri.localhost).
+  AppBuilder &app_origins(std::vector<std::string> origins);
+  /// The platform capabilities and permissions are resolved for (default: this one).
+  AppBuilder &acl_platform(acl::Platform platform);
+  /// True (default): an unknown field in an ACL file is an error; false: a warning (logged).
+  AppBuilder &acl_unknown_fields_are_errors(bool are_errors);
+  /// Receives every denied request, on the invoking thread. Must not throw.
+  AppBuilder &audit_sink(AuditSink sink);
+  /// Names of the commands registered so far, sorted.
+  [[nodiscard]] std::vector<std::string> command_names() const;
 
   /// Registers a typed command. `names` names its JSON arguments in parameter order.
   template <class F, std::size_t N>

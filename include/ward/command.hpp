@@ -6,10 +6,12 @@
 //   - const InvokeContext &        who invoked;
 //   - const Invocation &           the whole request;
 //   - std::span<const std::byte>   the raw body (application/octet-stream), zero-copy;
-//   - Responder                    answer later, from any thread (the handler then returns void).
+//   - Responder                    answer later, from any thread (the handler then returns void);
+//   - Scopes<T>                    the ACL scope entries that let this request in, decoded as T.
 // It returns void (null), a value, Bytes (sent raw), result<T> (an Error's public message becomes
 // the rejection) or command_result<T, E> (E's JSON is the rejection value, as in Tauri).
 
+#include <ward/acl.hpp>
 #include <ward/codec.hpp>
 #include <ward/context.hpp>
 #include <ward/error.hpp>
@@ -34,6 +36,16 @@ namespace ward {
 
 /// Raw bytes a handler answers with, sent as application/octet-stream without JSON or base64.
 using Bytes = std::vector<std::byte>;
+
+/// The access-control scopes of an allowed request, decoded into the handler's type: the command
+/// scope of the grants that matched and the plugin's global scope from capabilities that match
+/// the request. Enforcing them is the handler's business (as in Tauri).
+template <class T> struct Scopes {
+  std::vector<T> allow;
+  std::vector<T> deny;
+  std::vector<T> global_allow;
+  std::vector<T> global_deny;
+};
 
 /// How argument names given at registration map to JSON keys: Tauri's default turns
 /// `file_path` into `filePath`; `snake` uses the names as given.
@@ -60,6 +72,9 @@ class StateRegistry;
 [[nodiscard]] Error invalid_argument(std::string_view command, std::string_view key, Error &&cause);
 [[nodiscard]] Error not_raw_body(std::string_view command);
 [[nodiscard]] String encode_error_value(const Error &error);
+/// Parses one JSON text and hands its root to `use` (for scope entries).
+[[nodiscard]] result<void> with_parsed_json(std::string_view text, const std::function<result<void>(const JsonValue &)> &use);
+[[nodiscard]] Error invalid_scope_entry(std::string_view command, std::string_view entry, const Error &cause);
 } // namespace detail
 
 /// Where a handler's answer goes. Exactly one of resolve / reject / defer per call.
@@ -94,12 +109,16 @@ template <class T> struct is_state : std::false_type {};
 template <class T> struct is_state<State<T>> : std::true_type {
   using value_type = T;
 };
+template <class T> struct is_scopes : std::false_type {};
+template <class T> struct is_scopes<Scopes<T>> : std::true_type {
+  using value_type = T;
+};
 template <class T> struct is_command_result : std::false_type {};
 template <class T, class E>
 struct is_command_result<boost::outcome_v2::basic_result<T, E, boost::outcome_v2::policy::terminate>>
     : std::true_type {};
 
-enum class ParamKind { json, state, context, invocation, body, responder };
+enum class ParamKind { json, state, context, invocation, body, responder, scopes };
 
 template <class P> constexpr ParamKind param_kind() {
   using D = std::remove_cvref_t<P>;
@@ -108,6 +127,7 @@ template <class P> constexpr ParamKind param_kind() {
   else if constexpr (std::is_same_v<D, Invocation>) return ParamKind::invocation;
   else if constexpr (std::is_same_v<D, std::span<const std::byte>>) return ParamKind::body;
   else if constexpr (std::is_same_v<D, Responder>) return ParamKind::responder;
+  else if constexpr (is_scopes<D>::value) return ParamKind::scopes;
   else return ParamKind::json;
 }
 
@@ -137,6 +157,13 @@ template <class P> struct ParamSlot<P, ParamKind::invocation> {
 template <class P> struct ParamSlot<P, ParamKind::body> {
   std::span<const std::byte> bytes;
   std::span<const std::byte> get() const { return bytes; }
+};
+template <class P> struct ParamSlot<P, ParamKind::scopes> {
+  std::remove_cvref_t<P> scopes;
+  decltype(auto) get() {
+    if constexpr (std::is_lvalue_reference_v<P>) return static_cast<P>(scopes);
+    else return std::move(scopes);
+  }
 };
 template <class P> struct ParamSlot<P, ParamKind::responder> {
   std::optional<Responder> responder;
@@ -290,6 +317,23 @@ private:
         return false;
       }
       slot.bytes = invocation.body();
+    } else if constexpr (kind == ParamKind::scopes) {
+      using T = typename is_scopes<std::remove_cvref_t<Param<I>>>::value_type;
+      const auto &resolved = invocation.scopes();
+      const auto fill = [&](const std::vector<std::string> &entries, std::vector<T> &out) {
+        for (const auto &entry : entries) {
+          T value{};
+          auto decoded = with_parsed_json(entry, [&](const JsonValue &json) { return ward::decode(json, value); });
+          if (!decoded) {
+            target.reject(invalid_scope_entry(command_, entry, decoded.error()));
+            return false;
+          }
+          out.push_back(std::move(value));
+        }
+        return true;
+      };
+      return fill(resolved.command.allow, slot.scopes.allow) && fill(resolved.command.deny, slot.scopes.deny) &&
+             fill(resolved.global.allow, slot.scopes.global_allow) && fill(resolved.global.deny, slot.scopes.global_deny);
     }
     return true;
   }

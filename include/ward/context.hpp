@@ -2,6 +2,7 @@
 // What a handler can know about the call it serves: InvokeContext (who asked, injected into typed
 // handlers) and Invocation (everything, for handlers that read the request themselves).
 
+#include <ward/acl.hpp>
 #include <ward/json.hpp>
 
 #include <cstddef>
@@ -45,6 +46,8 @@ public:
   [[nodiscard]] std::span<const std::byte> body() const noexcept;
   /// A request header by case-insensitive name.
   [[nodiscard]] std::optional<std::string_view> header(std::string_view name) const noexcept;
+  /// The access-control scopes that let this request in (computed on first use).
+  [[nodiscard]] const acl::ResolvedScopes &scopes() const;
   /// Managed state by type or by name (nullptr if not managed).
   [[nodiscard]] void *state(std::type_index type) const noexcept;
   [[nodiscard]] void *state(std::string_view name) const noexcept;

@@ -1,6 +1,7 @@
 #pragma once
-// The allocator of ward's own buffers. With WARD_USE_MIMALLOC it draws from mimalloc explicitly;
-// it never replaces the host's global operator new or malloc.
+// The allocator of ward's own buffers. With WARD_USE_MIMALLOC it draws from mimalloc, loaded
+// privately at run time (falling back to operator new if libmimalloc is absent); it never
+// replaces the host's global operator new or malloc.
 
 #include <cstddef>
 #include <new>
@@ -30,7 +31,7 @@ template <class T> struct Allocator {
 /// ward's owned text and byte buffers (response bodies, encoded JSON).
 using String = std::basic_string<char, std::char_traits<char>, Allocator<char>>;
 
-/// True when this build allocates its buffers with mimalloc.
+/// True when ward's buffers come from mimalloc in this process.
 bool uses_mimalloc() noexcept;
 
 } // namespace ward

@@ -7,6 +7,7 @@
 #include <toml++/toml.h>
 
 #include <cmath>
+#include <algorithm>
 #include <fstream>
 #include <iterator>
 
@@ -224,6 +225,55 @@ result<Source> read_source(const std::filesystem::path &path) {
   if (!in) return Error(errc::invalid_argument, source.name + ": cannot be read");
   source.text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   return source;
+}
+
+} // namespace ward::acl
+
+namespace ward::acl {
+
+result<PolicyInput> read_directory(const std::filesystem::path &directory) {
+  namespace fs = std::filesystem;
+  std::error_code error;
+  if (!fs::is_directory(directory, error))
+    return Error(errc::invalid_argument, directory.string() + ": not a directory");
+  const auto files_under = [](const fs::path &root) {
+    std::vector<fs::path> files;
+    std::error_code ignored;
+    for (fs::recursive_directory_iterator it(root, ignored), end; it != end; it.increment(ignored)) {
+      const auto extension = it->path().extension();
+      if (it->is_regular_file(ignored) && (extension == ".toml" || extension == ".json")) files.push_back(it->path());
+    }
+    std::sort(files.begin(), files.end());
+    return files;
+  };
+  PolicyInput input;
+  const fs::path capabilities = directory / "capabilities";
+  if (fs::is_directory(capabilities, error)) {
+    for (const auto &file : files_under(capabilities)) {
+      auto source = read_source(file);
+      if (!source) return std::move(source).assume_error();
+      input.capabilities.push_back(std::move(source).assume_value());
+    }
+  }
+  const fs::path permissions = directory / "permissions";
+  if (fs::is_directory(permissions, error)) {
+    std::vector<fs::path> plugin_dirs;
+    for (const auto &entry : fs::directory_iterator(permissions, error))
+      if (entry.is_directory()) plugin_dirs.push_back(entry.path());
+    std::sort(plugin_dirs.begin(), plugin_dirs.end());
+    for (const auto &plugin_dir : plugin_dirs) {
+      const std::string name = plugin_dir.filename().string();
+      PluginManifests manifests{name == "app" ? std::string() : name, {}};
+      for (const auto &file : files_under(plugin_dir)) {
+        if (file.parent_path().filename() == "schemas") continue; // JSON schemas shipped beside manifests
+        auto source = read_source(file);
+        if (!source) return std::move(source).assume_error();
+        manifests.files.push_back(std::move(source).assume_value());
+      }
+      input.plugins.push_back(std::move(manifests));
+    }
+  }
+  return input;
 }
 
 } // namespace ward::acl

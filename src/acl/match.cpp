@@ -124,7 +124,8 @@ bool split_url(std::string_view url, UrlParts &parts) noexcept {
   if (scheme_end == std::string_view::npos || scheme_end == 0) return false;
   parts.scheme = url.substr(0, scheme_end);
   if (!std::all_of(parts.scheme.begin(), parts.scheme.end(), [](char c) {
-        return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.';
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '+' || c == '-' ||
+               c == '.';
       }))
     return false;
   std::string_view rest = url.substr(scheme_end + 3);
@@ -180,6 +181,13 @@ bool AppOrigin::matches(const UrlParts &url) const noexcept {
 }
 
 bool UrlPattern::Part::matches(std::string_view text) const noexcept {
+  // The common parts are one literal or one `*`: decide those without the general matcher.
+  if (tokens.empty()) return text.empty();
+  if (tokens.size() == 1) {
+    const Token &only = tokens.front();
+    if (only.kind == Token::Kind::any) return true;
+    if (only.kind == Token::Kind::literal) return case_insensitive ? iequals(text, only.literal) : text == only.literal;
+  }
   // Backtracking over at most a few wildcards: patterns are short and written by the app.
   struct Matcher {
     const Part &part;
@@ -194,6 +202,7 @@ bool UrlPattern::Part::matches(std::string_view text) const noexcept {
         return run(token + 1, rest.substr(current.literal.size()));
       }
       case Token::Kind::any:
+        if (token + 1 == part.tokens.size()) return true; // a trailing `*` takes the rest
         for (std::size_t take = 0; take <= rest.size(); ++take)
           if (run(token + 1, rest.substr(take))) return true;
         return false;

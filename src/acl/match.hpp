@@ -17,6 +17,7 @@ public:
   static result<Glob> compile(std::string_view pattern);
   [[nodiscard]] bool matches(std::string_view text) const noexcept;
   [[nodiscard]] const std::string &pattern() const noexcept { return pattern_; }
+  [[nodiscard]] bool is_literal() const noexcept { return literal_; }
 
 private:
   std::string pattern_;

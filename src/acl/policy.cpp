@@ -33,9 +33,43 @@ struct CompiledGrant {
   const Grant *grant;
 };
 
+/// Grants indexed by literal window and webview labels, so a decision looks at the few grants
+/// that can match instead of all of a command's grants.
+struct GrantIndex {
+  std::vector<CompiledGrant> grants;
+  std::unordered_map<std::string, std::vector<std::uint32_t>, StringHash, std::equal_to<>> by_window;
+  std::unordered_map<std::string, std::vector<std::uint32_t>, StringHash, std::equal_to<>> by_webview;
+  std::vector<std::uint32_t> unindexed; ///< grants with a glob that is not a literal
+
+  void build() {
+    for (std::uint32_t i = 0; i < grants.size(); ++i) {
+      const auto &applies = grants[i].applies;
+      const auto literal = [](const Glob &glob) { return glob.is_literal(); };
+      if (!std::all_of(applies.windows.begin(), applies.windows.end(), literal) ||
+          !std::all_of(applies.webviews.begin(), applies.webviews.end(), literal)) {
+        unindexed.push_back(i);
+        continue;
+      }
+      for (const auto &glob : applies.windows) by_window[glob.pattern()].push_back(i);
+      for (const auto &glob : applies.webviews) by_webview[glob.pattern()].push_back(i);
+    }
+  }
+
+  /// Calls `visit` with each grant that may match the labels (a grant may come twice); stops
+  /// and returns true as soon as `visit` does.
+  template <class Visit> bool any_candidate(std::string_view window, std::string_view webview, Visit visit) const {
+    const auto in = [&](const std::vector<std::uint32_t> &list) {
+      return std::any_of(list.begin(), list.end(), [&](std::uint32_t i) { return visit(grants[i]); });
+    };
+    if (const auto found = by_window.find(window); found != by_window.end() && in(found->second)) return true;
+    if (const auto found = by_webview.find(webview); found != by_webview.end() && in(found->second)) return true;
+    return in(unindexed);
+  }
+};
+
 struct CommandRules {
-  std::vector<CompiledGrant> allow;
-  std::vector<CompiledGrant> deny;
+  GrantIndex allow;
+  GrantIndex deny;
 };
 
 struct CompiledGlobal {
@@ -43,14 +77,22 @@ struct CompiledGlobal {
   const GlobalScopeGrant *grant;
 };
 
-/// The request, classified once.
+/// The request. Its origin is classified on first need (a grant whose labels match), and then
+/// only parsed if the fast local check fails.
 struct RequestView {
-  UrlParts url;
-  bool valid_url = false;
-  bool local = false;
+  std::string_view origin;
   std::string_view window;
   std::string_view webview;
+  mutable bool classified = false;
+  mutable UrlParts url;
+  mutable bool valid_url = false;
+  mutable bool local = false;
 };
+
+/// "scheme://host[:port]" of an app origin as typed into requests, for the fast path.
+std::string origin_prefix(const AppOrigin &origin) {
+  return origin.scheme + "://" + origin.host + (origin.port.empty() ? std::string() : ":" + origin.port);
+}
 
 } // namespace
 
@@ -58,22 +100,39 @@ struct CompiledPolicy {
   PolicyInput input;
   ResolvedPolicy resolved;
   std::vector<AppOrigin> app_origins;
+  std::vector<std::string> app_origin_prefixes;
   std::vector<UrlPattern> patterns;
   std::unordered_map<std::string, CommandRules, StringHash, std::equal_to<>> rules;
   std::unordered_map<std::string, std::vector<CompiledGlobal>, StringHash, std::equal_to<>> globals;
 
-  [[nodiscard]] RequestView classify(const AccessRequest &request) const noexcept {
+  [[nodiscard]] static RequestView view_of(const AccessRequest &request) noexcept {
     RequestView view;
+    view.origin = request.origin;
     view.window = request.window;
     view.webview = request.webview;
-    view.valid_url = split_url(request.origin, view.url);
-    view.local = view.valid_url &&
-                 std::any_of(app_origins.begin(), app_origins.end(), [&](const AppOrigin &o) { return o.matches(view.url); });
     return view;
   }
 
+  void classify(const RequestView &view) const noexcept {
+    if (view.classified) return;
+    view.classified = true;
+    // Fast path: the origin starts with an app origin exactly as the app declared it, followed
+    // by nothing or a path, query or fragment. Anything else takes the full parse below.
+    for (const auto &prefix : app_origin_prefixes) {
+      if (view.origin.starts_with(prefix) &&
+          (view.origin.size() == prefix.size() || std::string_view("/?#").find(view.origin[prefix.size()]) != std::string_view::npos)) {
+        view.local = true;
+        return;
+      }
+    }
+    view.valid_url = split_url(view.origin, view.url);
+    view.local = view.valid_url &&
+                 std::any_of(app_origins.begin(), app_origins.end(), [&](const AppOrigin &o) { return o.matches(view.url); });
+  }
+
   [[nodiscard]] bool context_matches(const Applicability &applies, const RequestView &request) const noexcept {
-    if (request.local) return applies.local;
+    classify(request);
+    if (request.local) return applies.local; // valid_url may be unset on the fast path
     return request.valid_url && std::any_of(applies.patterns.begin(), applies.patterns.end(),
                                             [&](std::size_t pattern) { return patterns[pattern].matches(request.url); });
   }
@@ -86,7 +145,7 @@ struct CompiledPolicy {
   }
 
   [[nodiscard]] bool applies(const Applicability &applies, const RequestView &request) const noexcept {
-    return context_matches(applies, request) && labels_match(applies, request);
+    return labels_match(applies, request) && context_matches(applies, request); // labels are cheaper
   }
 
   [[nodiscard]] const CommandRules *rules_for(std::string_view command) const noexcept {
@@ -135,6 +194,7 @@ result<std::shared_ptr<CompiledPolicy>> compile(const PolicyInput &input) {
   for (const auto &origin : input.app_origins.empty() ? default_origins : input.app_origins) {
     auto parsed = AppOrigin::parse(origin);
     if (!parsed) return std::move(parsed).assume_error();
+    policy->app_origin_prefixes.push_back(origin_prefix(parsed.value()));
     policy->app_origins.push_back(std::move(parsed).assume_value());
   }
   // Capability origins for messages: an entry's own file and position.
@@ -143,7 +203,7 @@ result<std::shared_ptr<CompiledPolicy>> compile(const PolicyInput &input) {
     for (const auto &grant : grants) {
       Applicability applies;
       WARD_TRY_ASSIGN(applies, compile_applicability(std::span(&grant.context, 1), grant.windows, grant.webviews, *policy, grant.provenance.where));
-      rules.allow.push_back(CompiledGrant{std::move(applies), &grant});
+      rules.allow.grants.push_back(CompiledGrant{std::move(applies), &grant});
     }
   }
   for (const auto &[command, grants] : policy->resolved.denied) {
@@ -151,8 +211,12 @@ result<std::shared_ptr<CompiledPolicy>> compile(const PolicyInput &input) {
     for (const auto &grant : grants) {
       Applicability applies;
       WARD_TRY_ASSIGN(applies, compile_applicability(std::span(&grant.context, 1), grant.windows, grant.webviews, *policy, grant.provenance.where));
-      rules.deny.push_back(CompiledGrant{std::move(applies), &grant});
+      rules.deny.grants.push_back(CompiledGrant{std::move(applies), &grant});
     }
+  }
+  for (auto &[command, rules] : policy->rules) {
+    rules.allow.build();
+    rules.deny.build();
   }
   for (const auto &global : policy->resolved.global) {
     Applicability applies;
@@ -241,22 +305,22 @@ result<Policy> Policy::resolve(const PolicyInput &input) {
 
 bool Policy::allows(const AccessRequest &request) const noexcept {
   const auto *rules = compiled_->rules_for(request.command);
-  if (!rules || rules->allow.empty()) return false;
-  const auto view = compiled_->classify(request);
+  if (!rules || rules->allow.grants.empty()) return false;
+  const auto view = detail::CompiledPolicy::view_of(request);
   const auto applies = [&](const detail::CompiledGrant &grant) { return compiled_->applies(grant.applies, view); };
-  if (std::any_of(rules->deny.begin(), rules->deny.end(), applies)) return false;
-  return std::any_of(rules->allow.begin(), rules->allow.end(), applies);
+  if (rules->deny.any_candidate(view.window, view.webview, applies)) return false;
+  return rules->allow.any_candidate(view.window, view.webview, applies);
 }
 
 ResolvedScopes Policy::scopes(const AccessRequest &request) const {
   ResolvedScopes out;
   if (!allows(request)) return out;
-  const auto view = compiled_->classify(request);
+  const auto view = detail::CompiledPolicy::view_of(request);
   const auto append = [](ScopeEntries &to, const ScopeEntries &from) {
     to.allow.insert(to.allow.end(), from.allow.begin(), from.allow.end());
     to.deny.insert(to.deny.end(), from.deny.begin(), from.deny.end());
   };
-  for (const auto &grant : compiled_->rules_for(request.command)->allow)
+  for (const auto &grant : compiled_->rules_for(request.command)->allow.grants)
     if (grant.grant->scope && compiled_->applies(grant.applies, view)) append(out.command, *grant.grant->scope);
   const auto globals = compiled_->globals.find(detail::plugin_of_command(request.command));
   if (globals != compiled_->globals.end())
@@ -301,7 +365,8 @@ std::string Policy::resolved_json() const {
 
 std::string Policy::explain(const AccessRequest &request) const {
   const auto &policy = *compiled_;
-  const auto view = policy.classify(request);
+  const auto view = detail::CompiledPolicy::view_of(request);
+  policy.classify(view);
   const auto *rules = policy.rules_for(request.command);
   const bool allowed = allows(request);
 
@@ -323,15 +388,15 @@ std::string Policy::explain(const AccessRequest &request) const {
 
   std::vector<const detail::CompiledGrant *> matched_allow, matched_deny, other_allow;
   if (rules) {
-    for (const auto &grant : rules->allow)
+    for (const auto &grant : rules->allow.grants)
       (policy.applies(grant.applies, view) ? matched_allow : other_allow).push_back(&grant);
-    for (const auto &grant : rules->deny)
+    for (const auto &grant : rules->deny.grants)
       if (policy.applies(grant.applies, view)) matched_deny.push_back(&grant);
   }
   writer.key("reason");
   if (allowed) writer.string("an allow grant matches and no deny grant does");
   else if (!matched_deny.empty()) writer.string("a deny grant matches the request (deny wins)");
-  else if (!rules || rules->allow.empty()) writer.string("no capability grants this command (default deny)");
+  else if (!rules || rules->allow.grants.empty()) writer.string("no capability grants this command (default deny)");
   else writer.string("no allow grant matches this origin, window or webview (default deny)");
 
   const auto write_grants = [&](std::string_view key, const std::vector<const detail::CompiledGrant *> &grants,

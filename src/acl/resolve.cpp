@@ -138,6 +138,17 @@ result<ResolvedPolicy> resolve_policy(const PolicyInput &input) {
     add_command_permissions(plugin, name);
   }
 
+  // `core:default` is every built-in plugin's default set, as in Tauri; it exists (possibly
+  // empty) so that capabilities written for Tauri resolve.
+  if (!plugins.contains("core")) {
+    PermissionSet core_default{"default", "Default core plugins set.", {}, Origin{"(built in)", "core:default"}};
+    for (const auto &[name, plugin] : plugins)
+      if (name.starts_with("core:") && plugin.default_set) core_default.permissions.push_back(name + ":default");
+    auto &core = plugins["core"];
+    core.plugin = "core";
+    core.default_set = std::move(core_default);
+  }
+
   for (const auto &source : input.capabilities) {
     auto capabilities = read_capabilities(source, diagnostics);
     if (!capabilities) return std::move(capabilities).assume_error();

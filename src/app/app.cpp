@@ -124,6 +124,22 @@ void App::invoke_async(const MessageRequest &request, ResponseCallback done) con
       std::move(done));
 }
 
+acl::Policy App::policy() const { return *core_->policy.load(std::memory_order_acquire); }
+
+result<void> App::add_capability(const acl::Source &capability) const {
+  std::lock_guard writer(core_->policy_writer);
+  acl::PolicyInput input = core_->policy.load(std::memory_order_acquire)->input();
+  input.capabilities.push_back(capability);
+  auto resolved = acl::Policy::resolve(input);
+  if (!resolved) return std::move(resolved).assume_error();
+  core_->policy.store(std::make_shared<const acl::Policy>(std::move(resolved).assume_value()), std::memory_order_release);
+  return success();
+}
+
+std::string App::explain(const acl::AccessRequest &request) const {
+  return core_->policy.load(std::memory_order_acquire)->explain(request);
+}
+
 std::string_view App::invoke_key() const noexcept { return core_->invoke_key; }
 const Limits &App::limits() const noexcept { return core_->limits; }
 void *App::state(std::type_index type) const noexcept { return core_->states.typed(type); }

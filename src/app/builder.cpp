@@ -6,12 +6,16 @@
 #include <ward/app.hpp>
 #include <ward/names.hpp>
 
+#include <algorithm>
+
 namespace ward {
 namespace detail {
 
 struct BuilderData {
   Limits limits;
   LogSink log_sink;
+  AuditSink audit_sink;
+  acl::PolicyInput acl;
   StateRegistry states;
   CommandTable commands;
   std::optional<Error> first_error;
@@ -47,6 +51,58 @@ AppBuilder &AppBuilder::log_sink(LogSink sink) {
   return *this;
 }
 
+AppBuilder &AppBuilder::permissions(std::string_view plugin, acl::Source manifest) {
+  auto &plugins = data_->acl.plugins;
+  auto found = std::find_if(plugins.begin(), plugins.end(), [&](const auto &p) { return p.plugin == plugin; });
+  if (found == plugins.end()) found = plugins.insert(plugins.end(), acl::PluginManifests{std::string(plugin), {}});
+  found->files.push_back(std::move(manifest));
+  return *this;
+}
+
+AppBuilder &AppBuilder::capability(acl::Source capability) {
+  data_->acl.capabilities.push_back(std::move(capability));
+  return *this;
+}
+
+AppBuilder &AppBuilder::acl_directory(const std::filesystem::path &directory) {
+  auto loaded = acl::read_directory(directory);
+  if (!loaded) {
+    remember(std::move(loaded).assume_error());
+    return *this;
+  }
+  for (auto &plugin : loaded.value().plugins)
+    for (auto &file : plugin.files) permissions(plugin.plugin, std::move(file));
+  for (auto &capability : loaded.value().capabilities) this->capability(std::move(capability));
+  return *this;
+}
+
+AppBuilder &AppBuilder::app_origins(std::vector<std::string> origins) {
+  data_->acl.app_origins = std::move(origins);
+  return *this;
+}
+
+AppBuilder &AppBuilder::acl_platform(acl::Platform platform) {
+  data_->acl.platform = platform;
+  return *this;
+}
+
+AppBuilder &AppBuilder::acl_unknown_fields_are_errors(bool are_errors) {
+  data_->acl.unknown_fields_are_errors = are_errors;
+  return *this;
+}
+
+AppBuilder &AppBuilder::audit_sink(AuditSink sink) {
+  data_->audit_sink = std::move(sink);
+  return *this;
+}
+
+std::vector<std::string> AppBuilder::command_names() const {
+  std::vector<std::string> names;
+  for (const auto &[name, handler] : data_->commands) names.push_back(name);
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
 result<void> AppBuilder::add_handler(std::string_view name, std::unique_ptr<CommandHandler> handler) {
   auto parsed_name = CommandName::parse(name);
   if (!parsed_name) return std::move(parsed_name).assume_error();
@@ -78,9 +134,17 @@ result<App> AppBuilder::build() {
   if (data->first_error) return std::move(*data->first_error);
   WARD_TRY(detail::validate(data->limits));
 
+  for (const auto &[name, handler] : data->commands) data->acl.commands.push_back(name);
+  auto policy = acl::Policy::resolve(data->acl);
+  if (!policy) return std::move(policy).assume_error();
+
   auto core = std::make_shared<detail::AppCore>();
   core->limits = data->limits;
   core->log_sink = std::move(data->log_sink);
+  core->audit_sink = std::move(data->audit_sink);
+  for (const auto &warning : policy.value().warnings())
+    core->log(LogLevel::warn, Error(errc::ok, warning), {});
+  core->policy.store(std::make_shared<const acl::Policy>(std::move(policy).assume_value()));
   core->states = std::move(data->states);
   for (auto &[name, handler] : data->commands) WARD_TRY(handler->bind(core->states));
   core->commands = std::move(data->commands);

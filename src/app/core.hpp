@@ -12,6 +12,8 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <typeindex>
@@ -46,7 +48,11 @@ using CommandTable =
 struct AppCore {
   Limits limits;
   LogSink log_sink;
+  AuditSink audit_sink;
   std::string invoke_key;
+  /// Read on every request, replaced whole by add_capability (writers serialize on policy_writer).
+  mutable std::atomic<std::shared_ptr<const acl::Policy>> policy;
+  mutable std::mutex policy_writer;
   // Declared before the commands so that handlers (which may point at state) are destroyed first.
   StateRegistry states;
   CommandTable commands;
@@ -65,8 +71,8 @@ struct InvocationData {
   std::span<const std::byte> body;
   std::span<const Header> headers;
   const StateRegistry *states = nullptr;
-  mutable std::string args_text_storage; ///< args_text materialized on demand
-  mutable bool args_text_ready = false;
+  const acl::Policy *policy = nullptr;
+  mutable std::optional<acl::ResolvedScopes> scopes; ///< computed on first use
 };
 
 /// The state a Responder shares with whoever waits for the answer.

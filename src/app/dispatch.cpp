@@ -104,12 +104,28 @@ DispatchOutcome dispatch(const std::shared_ptr<const AppCore> &app, const result
     return {error_response(*app, unknown, envelope.command, envelope.callback_id, envelope.error_id), nullptr};
   }
 
+  // Default-deny: a command runs only if the policy in force now grants it to this request.
+  const auto policy = app->policy.load(std::memory_order_acquire);
+  const acl::AccessRequest access{envelope.command, envelope.window, envelope.webview, envelope.origin};
+  const std::uint64_t invoke_id = app->next_invoke_id.fetch_add(1, std::memory_order_relaxed);
+  if (!policy->allows(access)) {
+    if (app->audit_sink) {
+      try {
+        app->audit_sink(AuditRecord{envelope.command, envelope.window, envelope.webview, envelope.origin, invoke_id});
+      } catch (...) {
+        // An audit sink must not throw; the denial stands either way.
+      }
+    }
+    const Error denied(errc::not_allowed, "Command " + std::string(envelope.command) + " not allowed by ACL");
+    return {error_response(*app, denied, envelope.command, envelope.callback_id, envelope.error_id), nullptr};
+  }
+
   InvocationData data;
   data.context = InvokeContext{envelope.command,
                                envelope.window,
                                envelope.webview,
                                envelope.origin,
-                               app->next_invoke_id.fetch_add(1, std::memory_order_relaxed),
+                               invoke_id,
                                envelope.callback_id,
                                envelope.error_id};
   data.raw = envelope.raw;
@@ -118,6 +134,7 @@ DispatchOutcome dispatch(const std::shared_ptr<const AppCore> &app, const result
   data.body = envelope.body;
   data.headers = envelope.headers;
   data.states = &app->states;
+  data.policy = policy.get();
   const Invocation invocation(data);
 
   DispatchTarget target(app, envelope, async_done);

@@ -185,15 +185,56 @@ static ward_response *invoke_json(ward_app *app, const char *path, const char *j
     return response;
 }
 
+static char granted[4096];
+static size_t granted_len;
+
 static ward_builder *new_builder(void) {
     ward_builder *builder = NULL;
+    granted_len = 0; /* a builder grants only its own commands */
+    granted[0] = '\0';
     CHECK(ward_builder_new(NULL, &builder) == WARD_OK);
     CHECK(builder != NULL);
     return builder;
 }
 
+/* ward is default-deny. Most tests here exercise the invoke path, so build() grants every command
+ * registered through add_command/grant to every window; test_access_control tests the policy. */
+
+static void grant(const char *command) {
+    char permission[300];
+    const char *bar = strchr(command, '|');
+    size_t n = 0;
+    size_t i;
+    if (strncmp(command, "plugin:", 7) == 0 && bar) { /* plugin:p|cmd -> p:allow-cmd */
+        n = (size_t)(bar - command - 7);
+        memcpy(permission, command + 7, n);
+        permission[n++] = ':';
+        command = bar + 1;
+    }
+    memcpy(permission + n, "allow-", 6);
+    n += 6;
+    for (i = 0; command[i] && n < sizeof permission - 1; ++i) permission[n++] = command[i] == '_' ? '-' : command[i];
+    permission[n] = '\0';
+    granted_len += (size_t)snprintf(granted + granted_len, sizeof granted - granted_len, "%s\"%s\"",
+                                    granted_len ? "," : "", permission);
+}
+
+static ward_app *build_without_grants(ward_builder *builder) {
+    ward_app *app = NULL;
+    CHECK(ward_builder_build(builder, &app) == WARD_OK);
+    CHECK(app != NULL);
+    return app;
+}
+
 static ward_app *build(ward_builder *builder) {
     ward_app *app = NULL;
+    char capability[4400];
+    int length = snprintf(capability, sizeof capability,
+                          "{\"identifier\":\"test-all\",\"windows\":[\"*\"],\"webviews\":[\"*\"],\"permissions\":[%s]}",
+                          granted);
+    granted_len = 0;
+    granted[0] = '\0';
+    CHECK(ward_builder_add_capability(builder, "test.json", 9, capability, (size_t)length, WARD_ACL_JSON) == WARD_OK);
     CHECK(ward_builder_build(builder, &app) == WARD_OK);
     CHECK(app != NULL);
     return app;
@@ -201,7 +242,9 @@ static ward_app *build(ward_builder *builder) {
 
 static ward_status add_command(ward_builder *builder, const char *name, ward_command_fn handler, void *user_data,
                                void (*free_user_data)(void *)) {
-    return ward_builder_command(builder, name, strlen(name), NULL, handler, user_data, free_user_data);
+    ward_status status = ward_builder_command(builder, name, strlen(name), NULL, handler, user_data, free_user_data);
+    if (status == WARD_OK) grant(name);
+    return status;
 }
 
 /* Reads the string value of a top-level "key" in a small JSON object without escapes (enough for
@@ -627,6 +670,7 @@ static void test_managed_state(void) {
     CHECK(ward_builder_manage(builder, "counter", 7, other, free_counter_state) == WARD_ERR_STATE_ALREADY_MANAGED);
     CHECK_LAST_ERROR(WARD_ERR_STATE_ALREADY_MANAGED, "counter");
     CHECK(ward_builder_command(builder, "count", 5, &options, count, NULL, NULL) == WARD_OK);
+    grant("count");
     app = build(builder);
 
     response = invoke_json(app, "/count", "{}");
@@ -1206,6 +1250,148 @@ static void test_struct_size(void) {
     ward_app_free(app);
 }
 
+
+/* ------------------------------------------------------------------------ */
+/* Access control through the C ABI                                          */
+
+typedef struct audit_seen {
+    int calls;
+    char command[64];
+    char window[64];
+    uint64_t invoke_id;
+} audit_seen;
+
+static void record_audit(const char *command, size_t command_len, const char *window, size_t window_len,
+                         const char *webview, size_t webview_len, const char *origin, size_t origin_len,
+                         uint64_t invoke_id, void *user_data) {
+    audit_seen *seen = (audit_seen *)user_data;
+    (void)webview;
+    (void)webview_len;
+    (void)origin;
+    (void)origin_len;
+    ++seen->calls;
+    snprintf(seen->command, sizeof seen->command, "%.*s", (int)command_len, command);
+    snprintf(seen->window, sizeof seen->window, "%.*s", (int)window_len, window);
+    seen->invoke_id = invoke_id;
+}
+
+static void answer_scopes(const ward_invocation *inv, ward_responder *responder, void *user_data) {
+    size_t len = 0;
+    const char *scopes = ward_invocation_scopes_json(inv, &len);
+    (void)user_data;
+    ward_responder_resolve_json(responder, scopes, len);
+}
+
+static ward_response *invoke_from(ward_app *app, const char *path, const char *window, const char *origin) {
+    test_request t;
+    size_t key_len = 0;
+    const char *key = ward_app_invoke_key(app, &key_len);
+    ward_response *response = NULL;
+    ward_request *request = make_request(&t, path, "application/json", "{}", 2, key, key_len);
+    request->window = window;
+    request->window_len = strlen(window);
+    request->webview = window;
+    request->webview_len = strlen(window);
+    request->origin = origin;
+    request->origin_len = strlen(origin);
+    CHECK(ward_app_invoke(app, request, &response) == WARD_OK);
+    return response;
+}
+
+static void test_access_control(void) {
+    static const char fs_manifest[] =
+        "[[permission]]\n"
+        "identifier = \"read-scoped\"\n"
+        "commands.allow = [\"read_file\"]\n"
+        "[[permission.scope.allow]]\n"
+        "path = \"$APPDATA/*\"\n";
+    static const char capability[] =
+        "{\"identifier\":\"main\",\"windows\":[\"main\"],\"permissions\":[\"allow-greet\","
+        "{\"identifier\":\"fs:read-scoped\",\"allow\":[{\"path\":\"$DOCS/*\"}]}]}";
+    static const char late[] = "{\"identifier\":\"late\",\"windows\":[\"settings\"],\"permissions\":[\"allow-greet\"]}";
+    static const char broken[] = "{\"identifier\":\"broken\",\"windows\":[\"main\"],\"permissions\":[\"nope\"]}";
+    const char *origins[] = {"tauri://localhost", "app://main"};
+    const size_t origin_lens[] = {17, 10};
+    audit_seen seen;
+    ward_builder *builder;
+    ward_app *app = NULL;
+    ward_response *response;
+    char *json = NULL;
+    size_t json_len = 0;
+
+    /* Default deny: no capability, no call. */
+    builder = new_builder();
+    CHECK(ward_builder_command(builder, "greet", 5, NULL, resolve_fixed, (void *)"1", NULL) == WARD_OK);
+    CHECK(ward_builder_build(builder, &app) == WARD_OK);
+    response = invoke_from(app, "/greet", "main", "tauri://localhost");
+    CHECK(ward_response_code(response) == WARD_ERR_NOT_ALLOWED);
+    CHECK_BODY(response, "\"Command greet not allowed by ACL\"");
+    ward_response_free(response);
+    ward_app_free(app);
+
+    memset(&seen, 0, sizeof seen);
+    builder = new_builder();
+    CHECK(ward_builder_command(builder, "greet", 5, NULL, resolve_fixed, (void *)"\"hi\"", NULL) == WARD_OK);
+    CHECK(ward_builder_command(builder, "plugin:fs|read_file", 19, NULL, answer_scopes, NULL, NULL) == WARD_OK);
+    CHECK(ward_builder_add_permissions(builder, "fs", 2, "fs.toml", 7, fs_manifest, strlen(fs_manifest), WARD_ACL_TOML) ==
+          WARD_OK);
+    CHECK(ward_builder_add_capability(builder, "main.json", 9, capability, strlen(capability), WARD_ACL_JSON) == WARD_OK);
+    CHECK(ward_builder_set_app_origins(builder, origins, origin_lens, 2) == WARD_OK);
+    CHECK(ward_builder_set_acl_platform(builder, "linux", 5) == WARD_OK);
+    CHECK(ward_builder_set_acl_platform(builder, "beos", 4) == WARD_ERR_INVALID_ARGUMENT);
+    CHECK_LAST_ERROR(WARD_ERR_INVALID_ARGUMENT, "beos");
+    CHECK(ward_builder_set_acl_strict(builder, 1) == WARD_OK);
+    CHECK(ward_builder_set_audit(builder, record_audit, &seen, NULL) == WARD_OK);
+    CHECK(ward_builder_add_capability(builder, "x.json", 6, "{}", 2, (ward_acl_format)7) == WARD_ERR_INVALID_ARGUMENT);
+    app = build_without_grants(builder);
+
+    response = invoke_from(app, "/greet", "main", "app://main/index.html");
+    CHECK_BODY(response, "\"hi\"");
+    ward_response_free(response);
+    response = invoke_from(app, "/greet", "settings", "tauri://localhost");
+    CHECK(ward_response_code(response) == WARD_ERR_NOT_ALLOWED);
+    ward_response_free(response);
+    CHECK(seen.calls == 1);
+    CHECK(strcmp(seen.command, "greet") == 0);
+    CHECK(strcmp(seen.window, "settings") == 0);
+    CHECK(seen.invoke_id != 0);
+    response = invoke_from(app, "/greet", "main", "http://tauri.localhost.evil.com");
+    CHECK(ward_response_code(response) == WARD_ERR_NOT_ALLOWED); /* not an app origin */
+    ward_response_free(response);
+
+    /* Scopes reach a C handler as JSON: the entry's extra scope first, then the permission's. */
+    response = invoke_from(app, "/plugin%3Afs%7Cread_file", "main", "tauri://localhost");
+    CHECK_BODY(response, "{\"allow\":[{\"path\":\"$DOCS/*\"},{\"path\":\"$APPDATA/*\"}],\"deny\":[],"
+                         "\"global_allow\":[],\"global_deny\":[]}");
+    ward_response_free(response);
+
+    /* explain, in any build. */
+    CHECK(ward_app_explain(app, "greet", 5, "settings", 8, "settings", 8, "tauri://localhost", 17, &json, &json_len) ==
+          WARD_OK);
+    CHECK(json != NULL && strlen(json) == json_len);
+    CHECK(json && strstr(json, "\"decision\":\"denied\"") != NULL);
+    CHECK(json && strstr(json, "add window `settings`") != NULL);
+    ward_string_free(json);
+    CHECK(ward_app_resolved_acl(app, &json, &json_len) == WARD_OK);
+    CHECK(json && strstr(json, "\"plugin:fs|read_file\"") != NULL);
+    ward_string_free(json);
+
+    /* Capabilities added at run time; a broken one changes nothing and says why. */
+    CHECK(ward_app_add_capability(app, "broken.json", 11, broken, strlen(broken), WARD_ACL_JSON) == WARD_ERR_INVALID_ARGUMENT);
+    CHECK_LAST_ERROR(WARD_ERR_INVALID_ARGUMENT, "broken.json: /permissions/0: unknown permission `nope`");
+    CHECK(ward_app_add_capability(app, "late.json", 9, late, strlen(late), WARD_ACL_JSON) == WARD_OK);
+    response = invoke_from(app, "/greet", "settings", "tauri://localhost");
+    CHECK_BODY(response, "\"hi\"");
+    ward_response_free(response);
+    ward_app_free(app);
+
+    /* A broken capability fails the build, naming the file and position. */
+    builder = new_builder();
+    CHECK(ward_builder_add_capability(builder, "broken.json", 11, broken, strlen(broken), WARD_ACL_JSON) == WARD_OK);
+    CHECK(ward_builder_build(builder, &app) == WARD_ERR_INVALID_ARGUMENT);
+    CHECK_LAST_ERROR(WARD_ERR_INVALID_ARGUMENT, "broken.json: /permissions/0");
+}
+
 int main(void) {
     test_versions();
     test_abi_mismatch();
@@ -1226,6 +1412,7 @@ int main(void) {
     test_command_user_data_freed_once();
     test_null_arguments();
     test_struct_size();
+    test_access_control();
 
     printf("%d passed, %d failed\n", checks_passed, checks_failed);
     return checks_failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;

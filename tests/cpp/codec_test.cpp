@@ -257,3 +257,20 @@ TEST_CASE("a default-constructed JsonValue is JSON null") {
   CHECK_FALSE(value.array().has_value());
   CHECK(std::string(ward::to_json(WithValue{}).c_str()) == R"({"value":null})");
 }
+
+#include <dlfcn.h>
+#include <cstdlib>
+
+TEST_CASE("ward never replaces the host's malloc or operator new") {
+  // Debian's libmimalloc exports malloc; linking it would take over the whole process.
+  Dl_info info{};
+  REQUIRE(dladdr(reinterpret_cast<void *>(&std::malloc), &info) != 0);
+  CHECK(std::string(info.dli_fname).find("mimalloc") == std::string::npos);
+  void *(*new_operator)(std::size_t) = &::operator new;
+  REQUIRE(dladdr(reinterpret_cast<void *>(new_operator), &info) != 0);
+  CHECK(std::string(info.dli_fname).find("mimalloc") == std::string::npos);
+#if WARD_TEST_EXPECTS_MIMALLOC
+  CHECK(ward::uses_mimalloc()); // ward's own buffers still come from mimalloc
+#endif
+  CHECK(std::string(ward::to_json(std::string(100, 'x')).c_str()).size() == 102);
+}

@@ -47,7 +47,32 @@ inline ward::Response invoke(const ward::App &app, std::string_view command, std
 
 inline std::string body(const ward::Response &response) { return std::string(response.body.data(), response.body.size()); }
 
+/// The permission that allows one registered command: `allow-greet`, `fs:allow-read-file`.
+inline std::string allow_permission(std::string_view command) {
+  std::string plugin, name(command);
+  if (command.starts_with("plugin:") && command.find('|') != std::string_view::npos) {
+    plugin = std::string(command.substr(7, command.find('|') - 7)) + ":";
+    name = std::string(command.substr(command.find('|') + 1));
+  }
+  for (char &c : name)
+    if (c == '_') c = '-';
+  return plugin + "allow-" + name;
+}
+
+/// A capability granting every command registered so far to every window of the app's pages:
+/// most tests exercise the invoke path, not the access-control policy (acl_test.cpp does).
+inline void grant_all_commands(ward::AppBuilder &builder) {
+  std::string permissions;
+  for (const auto &command : builder.command_names())
+    permissions += (permissions.empty() ? "\"" : ",\"") + allow_permission(command) + "\"";
+  builder.capability(ward::acl::Source{
+      "test-capability.json",
+      R"({"identifier":"test-all","windows":["*"],"webviews":["*"],"permissions":[)" + permissions + "]}",
+      ward::acl::Format::json});
+}
+
 inline ward::App build(ward::AppBuilder &builder) {
+  grant_all_commands(builder);
   auto built = builder.build();
   if (!built) throw std::runtime_error("build failed: " + built.error().message());
   return std::move(built).assume_value();

@@ -8,6 +8,7 @@ const { Status } = require('./status');
 const { callbacks } = require('./callbacks');
 const { invokeScope } = require('./command');
 const { takeResponse, PendingInvoke } = require('./response');
+const { aclSource, capabilityName, takeJson } = require('./acl');
 const { readString, toBytes, toText, span, lastError, check } = require('./convert');
 
 const { koffi } = native;
@@ -73,11 +74,15 @@ function encodeMessageRequest(n, request) {
 // registry never keeps an app alive.
 const appFinalizer = new FinalizationRegistry((ptr) => native.load().appFree(ptr));
 
-/** A built, immutable app: hand it requests, get responses. Create with AppBuilder.build(). */
+/**
+ * A built app: hand it requests, get responses. Create with AppBuilder.build(). Its commands
+ * and state are fixed; its access-control policy can grow (addCapability).
+ */
 class App {
   #n;
   #ptr;
   #invokeKey;
+  #addedCapabilities = 0;
 
   /** @internal use AppBuilder.build() */
   constructor(n, ptr) {
@@ -181,6 +186,56 @@ class App {
       pending.settle(null, error);
     }
     return pending.promise;
+  }
+
+  /**
+   * Adds a capability to the running app (same arguments as AppBuilder.capability()). The new
+   * policy applies to the next request as a whole; if the capability is invalid this throws a
+   * WardError naming the file and the policy in force is unchanged.
+   * @returns {this}
+   */
+  addCapability(capability, options = {}) {
+    const ptr = this.#live();
+    const n = this.#n;
+    this.#addedCapabilities += 1;
+    const count = this.#addedCapabilities;
+    const source = aclSource(capability, options, 'capability', (format, object) =>
+      capabilityName(format, object, `added capability #${count}`),
+    );
+    check(n, n.appAddCapability(ptr, ...span(source.name), ...span(source.text), source.format));
+    return this;
+  }
+
+  /**
+   * Why a request would be allowed or denied, without running anything: ward's explanation
+   * (decision, reason, the grants that matched or nearly did, scopes, and what would allow it).
+   * `webview` defaults to `window` (a window's own webview carries the window's label).
+   * @param {{command: string, window: string, webview?: string, origin: string}} request
+   */
+  explain(request) {
+    const ptr = this.#live();
+    const n = this.#n;
+    if (request === null || typeof request !== 'object') throw new TypeError('ward: explain() needs a request object');
+    if (typeof request.command !== 'string') throw new TypeError('ward: explain() needs request.command');
+    const fields = labelFields({ ...request, webview: request.webview ?? request.window });
+    return takeJson(
+      n,
+      n.appExplain,
+      ptr,
+      ...span(toText(request.command, 'command')),
+      fields.window,
+      fields.window_len,
+      fields.webview,
+      fields.webview_len,
+      fields.origin,
+      fields.origin_len,
+    );
+  }
+
+  /** The resolved policy in force, as the neutral JSON of Tauri's ACL conformance suite. */
+  resolvedAcl() {
+    const ptr = this.#live();
+    return takeJson(this.#n, this.#n.appResolvedAcl, ptr);
   }
 
   /**

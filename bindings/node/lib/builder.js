@@ -1,12 +1,14 @@
 'use strict';
 
-// The builder: limits, the log sink, commands and managed state, then build().
+// The builder: limits, the log sink, the access-control policy, commands and managed state,
+// then build().
 
 const native = require('./native');
 const handles = require('./handles');
 const { Status } = require('./status');
 const { callbacks } = require('./callbacks');
 const { App } = require('./app');
+const { aclSource, capabilityName } = require('./acl');
 const { toText, span, lastError, check } = require('./convert');
 
 const { koffi } = native;
@@ -50,14 +52,34 @@ class AppBuilder {
   /** state name -> handle key of its { value } (shared with the built app's handlers). */
   #states = new Map();
 
+  /** How many capability / permission files were added, to name the ones the caller did not. */
+  #capabilityCount = 0;
+  #permissionsCount = 0;
+
   /**
-   * @param {{limits?: object, log?: (entry: object) => void}} [options]
+   * @param {{limits?: object, log?: (entry: object) => void, audit?: (denial: object) => void,
+   *   appOrigins?: string[], aclPlatform?: string, aclStrict?: boolean}} [options]
    */
   constructor(options = {}) {
-    const { limits, log } = options ?? {};
+    const { limits, log, audit, appOrigins, aclPlatform, aclStrict } = options ?? {};
     if (log !== undefined && log !== null && typeof log !== 'function') {
       throw new TypeError('ward: options.log must be a function');
     }
+    if (audit !== undefined && audit !== null && typeof audit !== 'function') {
+      throw new TypeError('ward: options.audit must be a function');
+    }
+    if (appOrigins !== undefined && appOrigins !== null && !Array.isArray(appOrigins)) {
+      throw new TypeError('ward: options.appOrigins must be an array of origins ("scheme://host[:port]")');
+    }
+    if (aclPlatform !== undefined && aclPlatform !== null && typeof aclPlatform !== 'string') {
+      throw new TypeError('ward: options.aclPlatform must be a string ("linux", "macos", "windows", "android", "ios")');
+    }
+    if (aclStrict !== undefined && aclStrict !== null && typeof aclStrict !== 'boolean') {
+      throw new TypeError('ward: options.aclStrict must be a boolean');
+    }
+    const originBytes = (appOrigins ?? []).map((origin) => toText(origin, 'app origin'));
+    const platformBytes = aclPlatform === undefined || aclPlatform === null ? null : toText(aclPlatform, 'aclPlatform');
+
     const n = native.load();
     const cb = callbacks(n);
     this.#n = n;
@@ -81,7 +103,28 @@ class AppBuilder {
       if (sinkKey !== null) handles.take(sinkKey);
       throw error;
     }
-    this.#ptr = out[0];
+    const ptr = out[0];
+    try {
+      if (appOrigins !== undefined && appOrigins !== null) {
+        const lengths = originBytes.map((bytes) => bytes.length);
+        check(n, n.builderSetAppOrigins(ptr, originBytes, lengths, originBytes.length));
+      }
+      if (platformBytes !== null) check(n, n.builderSetAclPlatform(ptr, ...span(platformBytes)));
+      if (aclStrict !== undefined && aclStrict !== null) check(n, n.builderSetAclStrict(ptr, aclStrict ? 1 : 0));
+      if (audit) {
+        const auditKey = handles.put({ fn: audit, log: this.#log });
+        const auditStatus = n.builderSetAudit(ptr, cb.audit, auditKey, cb.freeUserData);
+        if (auditStatus !== Status.OK) {
+          const error = lastError(n, auditStatus);
+          handles.take(auditKey); // on failure ward does not call free_user_data
+          throw error;
+        }
+      }
+    } catch (err) {
+      n.builderFree(ptr); // releases the log sink's handle through free_user_data
+      throw err;
+    }
+    this.#ptr = ptr;
     builderFinalizer.register(this, this.#ptr, this);
   }
 
@@ -142,6 +185,67 @@ class AppBuilder {
       throw error;
     }
     this.#states.set(String(name), key);
+    return this;
+  }
+
+  /**
+   * Adds a capability (Tauri v2 capability file): its text (JSON or TOML) or the parsed JSON
+   * object. Nothing is granted without one: every command is denied by default. Problems in
+   * the file are reported by build(), naming `options.name`.
+   * @param {string|Uint8Array|object} capability
+   * @param {{name?: string, format?: 'json'|'toml'}} [options]
+   * @returns {this}
+   */
+  capability(capability, options = {}) {
+    const ptr = this.#live();
+    const n = this.#n;
+    this.#capabilityCount += 1;
+    const count = this.#capabilityCount;
+    const source = aclSource(capability, options, 'capability', (format, object) =>
+      capabilityName(format, object, `capability #${count}`),
+    );
+    check(n, n.builderAddCapability(ptr, ...span(source.name), ...span(source.text), source.format));
+    return this;
+  }
+
+  /**
+   * Adds a permission manifest (Tauri v2 permission file) of `plugin` ("fs"), or of the app
+   * itself when `plugin` is '' or null.
+   * @param {string|null} plugin
+   * @param {string|Uint8Array|object} manifest
+   * @param {{name?: string, format?: 'json'|'toml'}} [options]
+   * @returns {this}
+   */
+  permissions(plugin, manifest, options = {}) {
+    const ptr = this.#live();
+    const n = this.#n;
+    const pluginBytes = toText(plugin, 'plugin name');
+    this.#permissionsCount += 1;
+    const count = this.#permissionsCount;
+    const owner = pluginBytes.length === 0 ? 'app' : pluginBytes.toString('utf8');
+    const source = aclSource(manifest, options, 'permission manifest', (format) =>
+      `${owner} permissions #${count}.${format}`,
+    );
+    check(
+      n,
+      n.builderAddPermissions(ptr, ...span(pluginBytes), ...span(source.name), ...span(source.text), source.format),
+    );
+    return this;
+  }
+
+  /**
+   * Loads an app's ACL files as Tauri lays them out: DIR/capabilities/*.{json,toml} and
+   * DIR/permissions/<plugin>/ (the app's own under permissions/app/). Throws at once if the
+   * directory or a file cannot be read; their contents are checked by build().
+   * @returns {this}
+   */
+  loadAclDirectory(directory) {
+    const ptr = this.#live();
+    const n = this.#n;
+    if (typeof directory !== 'string' || directory.length === 0) {
+      throw new TypeError('ward: loadAclDirectory() needs a directory path');
+    }
+    check(n, n.builderLoadAclDirectory(ptr, ...span(Buffer.from(directory, 'utf8'))));
     return this;
   }
 

@@ -1,11 +1,11 @@
 'use strict';
 
-// The native callbacks. Four trampolines are registered once per process and shared by every builder,
-// command, state and invoke: C gets a handle key (lib/handles.js) as user_data, and the
-// free_* callback drops the handle when C lets go of it. A fixed set of registrations means
-// no koffi slot is ever leaked and the 8192-slot limit cannot be reached however many
-// commands or concurrent invokes exist; it also avoids unregistering a trampoline that C
-// might still call (e.g. free_user_data running from inside the done callback). They are
+// The native callbacks. Five trampolines are registered once per process and shared by every
+// builder, command, state, audit sink and invoke: C gets a handle key (lib/handles.js) as
+// user_data, and the free_* callback drops the handle when C lets go of it. A fixed set of
+// registrations means no koffi slot is ever leaked and the 8192-slot limit cannot be reached
+// however many commands or concurrent invokes exist; it also avoids unregistering a trampoline
+// that C might still call (e.g. free_user_data running from inside the done callback). They are
 // never unregistered: C may call them until the last app is freed, i.e. until exit.
 
 const { koffi } = require('./native');
@@ -13,6 +13,7 @@ const handles = require('./handles');
 const { onLog, reportBindingBug } = require('./log');
 const { onCommand } = require('./command');
 const { onResponse } = require('./response');
+const { onAudit } = require('./acl');
 
 let trampolines;
 
@@ -24,6 +25,7 @@ function callbacks(n) {
     log: koffi.register(onLog, koffi.pointer(t.logFn)),
     command: koffi.register(onCommand, koffi.pointer(t.commandFn)),
     response: koffi.register(onResponse, koffi.pointer(t.responseFn)),
+    audit: koffi.register(onAudit, koffi.pointer(t.auditFn)),
   };
   return trampolines;
 }

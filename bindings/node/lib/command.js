@@ -47,15 +47,22 @@ function onCommand(invocation, responder, key) {
     return;
   }
 
-  ctx[EXPIRE](true);
   if (invokeScope.current && invokeScope.current.sync) {
     // The main thread is blocked inside ward_app_invoke: the promise could never settle.
+    ctx[EXPIRE](false);
     Promise.resolve(result).catch(() => {});
     invokeScope.current.asyncHandler = command.name;
     answer.internalError(
       new Error('app.invoke() cannot wait for a Promise; use app.invokeAsync()'),
       'returned a Promise during a synchronous invoke',
     );
+    return;
+  }
+  try {
+    ctx[EXPIRE](true); // copies what the handler may still read after an await
+  } catch (err) {
+    Promise.resolve(result).catch(() => {});
+    answer.internalError(err, 'could not keep its request data past the synchronous call');
     return;
   }
   Promise.resolve(result).then(
@@ -140,6 +147,7 @@ class InvocationContext {
   #invocation;
   #states;
   #body;
+  #scopes;
 
   constructor(n, invocation, states) {
     this.#n = n;
@@ -169,6 +177,21 @@ class InvocationContext {
       this.#body = readBytes(this.#n.invocationBody, this.#invocation);
     }
     return this.#body;
+  }
+
+  /**
+   * The access-control scopes that let this request in, as ward gives them:
+   * { allow, deny, global_allow, global_deny }, each an array of the scope entries (objects
+   * such as { path: '$HOME/*' }) of the grants that matched this request and of the plugin's
+   * global scope. Enforcing them is the handler's job. Parsed on first access; for a handler
+   * that returns a Promise it is copied before the first await, so it stays readable.
+   */
+  get scopes() {
+    if (this.#scopes === undefined) {
+      if (this.#invocation === null) throw expired('ctx.scopes');
+      this.#scopes = JSON.parse(readString(this.#n.invocationScopesJson, this.#invocation));
+    }
+    return this.#scopes;
   }
 
   /** A request header (case-insensitive name), or null. Only during the synchronous part. */
@@ -204,9 +227,16 @@ class InvocationContext {
   }
 
   /** Called when the handler's synchronous part ends: ward's invocation is no longer valid. */
-  [EXPIRE](keepBody) {
-    if (keepBody && this.#body === undefined) this.#body = readBytes(this.#n.invocationBody, this.#invocation);
-    this.#invocation = null;
+  [EXPIRE](keepCopies) {
+    try {
+      if (keepCopies) {
+        // The getters cache a copy on first read, which then outlives ward's invocation.
+        void this.body;
+        void this.scopes;
+      }
+    } finally {
+      this.#invocation = null;
+    }
   }
 }
 

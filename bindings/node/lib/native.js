@@ -139,6 +139,11 @@ function declareTypes() {
     ),
     commandFn: koffi.proto('void ward_command_fn(void *invocation, void *responder, void *user_data)'),
     responseFn: koffi.proto('void ward_response_fn(void *response, void *user_data)'),
+    auditFn: koffi.proto(
+      'void ward_audit_fn(const void *command, size_t command_len, const void *window, size_t window_len, ' +
+        'const void *webview, size_t webview_len, const void *origin, size_t origin_len, ' +
+        'uint64_t invoke_id, void *user_data)',
+    ),
   };
   t.builderOptions = koffi.struct('ward_builder_options', {
     struct_size: 'size_t',
@@ -211,6 +216,35 @@ const SIGNATURES = {
   appFree: 'void ward_app_free(ward_app *app)',
   appInvokeKey: 'const void *ward_app_invoke_key(const ward_app *app, _Out_ size_t *len)',
 
+  // Access control. `enum ward_acl_format` is passed as an int (AclFormat in lib/acl.js).
+  builderAddCapability:
+    'int ward_builder_add_capability(ward_builder *builder, const char *name, size_t name_len, ' +
+    'const char *text, size_t text_len, int format)',
+  builderAddPermissions:
+    'int ward_builder_add_permissions(ward_builder *builder, const char *plugin, size_t plugin_len, ' +
+    'const char *name, size_t name_len, const char *text, size_t text_len, int format)',
+  builderLoadAclDirectory:
+    'int ward_builder_load_acl_directory(ward_builder *builder, const char *path, size_t path_len)',
+  builderSetAppOrigins:
+    'int ward_builder_set_app_origins(ward_builder *builder, const char **origins, const size_t *origin_lens, ' +
+    'size_t count)',
+  builderSetAclPlatform:
+    'int ward_builder_set_acl_platform(ward_builder *builder, const char *platform, size_t platform_len)',
+  builderSetAclStrict: 'int ward_builder_set_acl_strict(ward_builder *builder, int strict)',
+  builderSetAudit:
+    'int ward_builder_set_audit(ward_builder *builder, ward_audit_fn *audit, void *user_data, ' +
+    'ward_free_fn *free_user_data)',
+  appAddCapability:
+    'int ward_app_add_capability(ward_app *app, const char *name, size_t name_len, const char *text, ' +
+    'size_t text_len, int format)',
+  // The JSON strings below are allocated by ward: taken as raw pointers so they can be freed.
+  appExplain:
+    'int ward_app_explain(ward_app *app, const char *command, size_t command_len, const char *window, ' +
+    'size_t window_len, const char *webview, size_t webview_len, const char *origin, size_t origin_len, ' +
+    '_Out_ void **out_json, _Out_ size_t *out_len)',
+  appResolvedAcl: 'int ward_app_resolved_acl(ward_app *app, _Out_ void **out_json, _Out_ size_t *out_len)',
+  stringFree: 'void ward_string_free(void *string)',
+
   appInvoke: 'int ward_app_invoke(ward_app *app, const ward_request *request, _Out_ ward_response **out)',
   appInvokeAsync:
     'int ward_app_invoke_async(ward_app *app, const ward_request *request, ward_response_fn *done, ' +
@@ -241,6 +275,8 @@ const SIGNATURES = {
   invocationHeader:
     'const void *ward_invocation_header(const ward_invocation *inv, const char *name, size_t name_len, ' +
     '_Out_ size_t *len)',
+  invocationScopesJson:
+    'const void *ward_invocation_scopes_json(const ward_invocation *inv, _Out_ size_t *len)',
   invocationState:
     'int ward_invocation_state(const ward_invocation *inv, const char *name, size_t name_len, _Out_ void **out)',
 

@@ -5,14 +5,14 @@ const assert = require('node:assert/strict');
 const { setTimeout: sleep } = require('node:timers/promises');
 const { AppBuilder, CommandError, Status } = require('..');
 const handles = require('../lib/handles');
-const { tauriRequest, tauriMessage } = require('./helpers');
+const { tauriRequest, tauriMessage, GrantingAppBuilder } = require('./helpers');
 
 describe('promise-returning handlers', () => {
   let app;
   const logs = [];
 
   before(() => {
-    app = new AppBuilder({ log: (entry) => logs.push(entry) })
+    app = new GrantingAppBuilder({ log: (entry) => logs.push(entry) })
       .manage('visits', { count: 0 })
       .command('slow_greet', async ({ name }) => {
         await sleep(20);
@@ -115,7 +115,7 @@ describe('promise-returning handlers', () => {
 
   it('still answers an invoke that is pending when its app is closed', async () => {
     const before = handles.liveCount();
-    const closing = new AppBuilder()
+    const closing = new GrantingAppBuilder()
       .manage('greeting', 'Hello')
       .command('slow', async ({ name }, ctx) => {
         await sleep(20);

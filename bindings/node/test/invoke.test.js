@@ -4,7 +4,7 @@ const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { AppBuilder, App, Response, WardError, CommandError, Status } = require('..');
 const handles = require('../lib/handles');
-const { tauriRequest, tauriMessage } = require('./helpers');
+const { tauriRequest, tauriMessage, GrantingAppBuilder } = require('./helpers');
 
 const SECRET = 'db password is hunter2';
 
@@ -14,7 +14,7 @@ describe('a built app', () => {
   const seen = [];
 
   before(() => {
-    app = new AppBuilder({ log: (entry) => logs.push(entry) })
+    app = new GrantingAppBuilder({ log: (entry) => logs.push(entry) })
       .manage('counter', { value: 0 })
       .manage('nothing', null)
       .command('greet', ({ name }) => `Hello, ${name}!`)
@@ -351,7 +351,7 @@ describe('builder errors', () => {
 
 describe('limits', () => {
   it('refuses a body over max_body_bytes, naming the limit', () => {
-    const app = new AppBuilder({ limits: { maxBodyBytes: 64 } }).command('echo', (args) => args).build();
+    const app = new GrantingAppBuilder({ limits: { maxBodyBytes: 64 } }).command('echo', (args) => args).build();
     try {
       assert.equal(app.invoke(tauriRequest(app, 'echo', { s: 'short' })).ok, true);
       const response = app.invoke(tauriRequest(app, 'echo', { s: 'x'.repeat(100) }));
@@ -367,7 +367,7 @@ describe('limits', () => {
   });
 
   it('refuses JSON nested deeper than max_depth', () => {
-    const app = new AppBuilder({ limits: { maxDepth: 4 } }).command('echo', (args) => args).build();
+    const app = new GrantingAppBuilder({ limits: { maxDepth: 4 } }).command('echo', (args) => args).build();
     try {
       assert.equal(app.invoke(tauriRequest(app, 'echo', { a: [1] })).ok, true);
       const response = app.invoke(tauriRequest(app, 'echo', { a: [[[[[1]]]]] }));
@@ -382,7 +382,7 @@ describe('limits', () => {
 describe('lifetime', () => {
   it('releases every handle it gave to C once the app is closed', () => {
     const before = handles.liveCount();
-    const app = new AppBuilder({ log: () => {} })
+    const app = new GrantingAppBuilder({ log: () => {} })
       .manage('s', { big: 'x'.repeat(10) })
       .command('a', () => 1, { requiredState: ['s'] })
       .command('b', () => 2)

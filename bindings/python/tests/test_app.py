@@ -1,4 +1,7 @@
-"""Behaviour of the ward Python binding against the real libward (found via WARD_LIBRARY)."""
+"""Behaviour of the ward Python binding against the real libward (found via WARD_LIBRARY).
+
+The access control has its own tests (test_acl.py); here every app grants window "main" all its
+commands (GrantingAppBuilder), as an app's capabilities/main.json would."""
 
 from __future__ import annotations
 
@@ -7,29 +10,11 @@ import json
 import threading
 import time
 import unittest
-from typing import Any, Dict, Optional
+from typing import Any, Dict
 
 import ward
+from support import ORIGIN, GrantingAppBuilder, invoke_json, tauri_headers
 from ward import _native
-
-ORIGIN = "tauri://localhost"
-
-
-def tauri_headers(app: ward.App, *, content_type: str = "application/json", callback: int = 11,
-                  error: int = 12, invoke_key: Optional[str] = None) -> Dict[str, str]:
-    """Headers as the Tauri v2 frontend's custom-protocol invoke sends them."""
-    return {
-        "Content-Type": content_type,
-        "Tauri-Callback": str(callback),
-        "Tauri-Error": str(error),
-        "Tauri-Invoke-Key": app.invoke_key if invoke_key is None else invoke_key,
-    }
-
-
-def invoke_json(app: ward.App, command: str, args: Any = None, **header_options: Any) -> ward.Response:
-    body = b"" if args is None else json.dumps(args).encode("utf-8")
-    return app.invoke(f"ipc://localhost/{command}", origin=ORIGIN, window="main", webview="main",
-                      headers=tauri_headers(app, **header_options), body=body)
 
 
 class Counter:
@@ -47,7 +32,7 @@ class Counter:
 
 class CommandRoundtripTest(unittest.TestCase):
     def setUp(self) -> None:
-        builder = ward.AppBuilder()
+        builder = GrantingAppBuilder()
 
         @builder.command("greet")
         def greet(args: Dict[str, Any], ctx: ward.Invocation) -> str:
@@ -153,7 +138,7 @@ class CommandRoundtripTest(unittest.TestCase):
 
     def test_invoke_keys_are_per_app_secrets(self) -> None:
         self.assertGreaterEqual(len(self.app.invoke_key), 16)
-        with ward.AppBuilder().build() as other:
+        with GrantingAppBuilder().build() as other:
             self.assertNotEqual(other.invoke_key, self.app.invoke_key)
 
     def test_post_message_form(self) -> None:
@@ -185,7 +170,7 @@ class CommandRoundtripTest(unittest.TestCase):
 class RawBytesTest(unittest.TestCase):
     def test_raw_body_in_and_raw_bytes_out(self) -> None:
         seen: Dict[str, Any] = {}
-        builder = ward.AppBuilder()
+        builder = GrantingAppBuilder()
 
         @builder.command()
         def reverse(args: Dict[str, Any], ctx: ward.Invocation) -> bytes:
@@ -217,7 +202,7 @@ class StateTest(unittest.TestCase):
     def test_state_access_and_release(self) -> None:
         released = []
         counter = Counter()
-        builder = ward.AppBuilder()
+        builder = GrantingAppBuilder()
         builder.manage("counter", counter, on_free=released.append)
 
         @builder.command(requires=["counter"])
@@ -241,7 +226,7 @@ class StateTest(unittest.TestCase):
 
     def test_state_lookup_error_is_a_ward_error(self) -> None:
         caught = []
-        builder = ward.AppBuilder()
+        builder = GrantingAppBuilder()
 
         @builder.command()
         def probe(args: Dict[str, Any], ctx: ward.Invocation) -> str:
@@ -257,7 +242,7 @@ class StateTest(unittest.TestCase):
         self.assertEqual(caught[0].code, ward.Status.STATE_NOT_MANAGED)
 
     def test_state_managed_twice(self) -> None:
-        with ward.AppBuilder() as builder:
+        with GrantingAppBuilder() as builder:
             builder.manage("config", {"a": 1})
             with self.assertRaises(ward.StateAlreadyManagedError) as raised:
                 builder.manage("config", {"a": 2})
@@ -265,7 +250,7 @@ class StateTest(unittest.TestCase):
             self.assertIn("config", raised.exception.message)
 
     def test_required_state_not_managed_fails_build(self) -> None:
-        builder = ward.AppBuilder()
+        builder = GrantingAppBuilder()
         builder.add_command("needs", lambda args, ctx: 1, requires="database")
         with self.assertRaises(ward.StateNotManagedError) as raised:
             builder.build()
@@ -277,7 +262,7 @@ class StateTest(unittest.TestCase):
 
 class RegistrationTest(unittest.TestCase):
     def test_duplicate_command(self) -> None:
-        builder = ward.AppBuilder()
+        builder = GrantingAppBuilder()
         builder.add_command("same", lambda args, ctx: "first")
         with self.assertRaises(ward.DuplicateCommandError) as raised:
             builder.add_command("same", lambda args, ctx: "second")
@@ -288,13 +273,13 @@ class RegistrationTest(unittest.TestCase):
             self.assertEqual(invoke_json(app, "same", {}).json(), "first")
 
     def test_invalid_name(self) -> None:
-        with ward.AppBuilder() as builder:
+        with GrantingAppBuilder() as builder:
             with self.assertRaises(ward.InvalidNameError) as raised:
                 builder.add_command("", lambda args, ctx: None)
             self.assertEqual(raised.exception.code, ward.Status.INVALID_NAME)
 
     def test_builder_is_single_use(self) -> None:
-        builder = ward.AppBuilder()
+        builder = GrantingAppBuilder()
         builder.build().close()
         with self.assertRaises(ValueError):
             builder.add_command("late", lambda args, ctx: None)
@@ -302,14 +287,14 @@ class RegistrationTest(unittest.TestCase):
     def test_handles_are_released(self) -> None:
         """Every callback and state the binding keeps for C is released when C is done with it."""
         baseline = len(_native.handles)
-        builder = ward.AppBuilder()
+        builder = GrantingAppBuilder()
         builder.add_command("a", lambda args, ctx: 1)
         builder.manage("s", object())
         self.assertEqual(len(_native.handles), baseline + 3)  # log sink, command, state
         builder.close()  # freed unbuilt
         self.assertEqual(len(_native.handles), baseline)
 
-        builder = ward.AppBuilder()
+        builder = GrantingAppBuilder()
         builder.add_command("a", lambda args, ctx: 1)
         with self.assertRaises(ward.DuplicateCommandError):
             builder.add_command("a", lambda args, ctx: 2)
@@ -321,7 +306,7 @@ class RegistrationTest(unittest.TestCase):
 
     def test_callbacks_survive_garbage_collection(self) -> None:
         def make_app() -> ward.App:
-            builder = ward.AppBuilder(log=lambda *record: None)
+            builder = GrantingAppBuilder(log=lambda *record: None)
             builder.add_command("echo", lambda args, ctx: args)
             return builder.build()
 
@@ -331,7 +316,7 @@ class RegistrationTest(unittest.TestCase):
             self.assertEqual(invoke_json(app, "echo", {"k": [1, None]}).json(), {"k": [1, None]})
 
     def test_closed_app_refuses_calls(self) -> None:
-        app = ward.AppBuilder().build()
+        app = GrantingAppBuilder().build()
         key = app.invoke_key
         with app:
             pass
@@ -342,7 +327,7 @@ class RegistrationTest(unittest.TestCase):
 
 class HandlerFailureTest(unittest.TestCase):
     def setUp(self) -> None:
-        builder = ward.AppBuilder()
+        builder = GrantingAppBuilder()
 
         @builder.command()
         def refuse(args: Dict[str, Any], ctx: ward.Invocation) -> None:
@@ -403,7 +388,7 @@ class HandlerFailureTest(unittest.TestCase):
 class DeferredTest(unittest.TestCase):
     def test_answer_from_another_thread(self) -> None:
         threads = []
-        builder = ward.AppBuilder()
+        builder = GrantingAppBuilder()
 
         @builder.command(deferred=True)
         def slow_square(args: Dict[str, Any], ctx: ward.Invocation, responder: ward.Responder) -> None:
@@ -442,7 +427,7 @@ class DeferredTest(unittest.TestCase):
 
     def test_answer_twice_and_invocation_lifetime(self) -> None:
         outcomes: Dict[str, Any] = {}
-        builder = ward.AppBuilder()
+        builder = GrantingAppBuilder()
 
         @builder.command(deferred=True)
         def twice(args: Dict[str, Any], ctx: ward.Invocation, responder: ward.Responder) -> None:
@@ -464,7 +449,7 @@ class DeferredTest(unittest.TestCase):
             ctx.body
 
     def test_dropped_responder_answers_internal_error(self) -> None:
-        builder = ward.AppBuilder()
+        builder = GrantingAppBuilder()
         builder.add_command("forget", lambda args, ctx, responder: None, deferred=True)
         with builder.build() as app:
             with self.assertLogs("ward", level="WARNING"):
@@ -472,7 +457,7 @@ class DeferredTest(unittest.TestCase):
             self.assertEqual(response.code, ward.Status.INTERNAL)
 
     def test_deferred_handler_raising_before_answering(self) -> None:
-        builder = ward.AppBuilder()
+        builder = GrantingAppBuilder()
 
         def reject_now(args: Any, ctx: Any, responder: Any) -> None:
             raise ward.CommandError("nope")
@@ -487,7 +472,7 @@ class DeferredTest(unittest.TestCase):
 class LimitsTest(unittest.TestCase):
     def test_small_max_body_bytes(self) -> None:
         calls = []
-        builder = ward.AppBuilder(limits=ward.Limits(max_body_bytes=64))
+        builder = GrantingAppBuilder(limits=ward.Limits(max_body_bytes=64))
         builder.add_command("echo", lambda args, ctx: calls.append(args) or args)
         with builder.build() as app:
             fits = invoke_json(app, "echo", {"s": "x" * 10})
@@ -502,7 +487,7 @@ class LimitsTest(unittest.TestCase):
         self.assertEqual(len(calls), 1)
 
     def test_small_max_depth(self) -> None:
-        builder = ward.AppBuilder(limits=ward.Limits(max_depth=4))
+        builder = GrantingAppBuilder(limits=ward.Limits(max_depth=4))
         builder.add_command("echo", lambda args, ctx: args)
         with builder.build() as app:
             response = invoke_json(app, "echo", {"a": [[[[[[1]]]]]]})
@@ -519,7 +504,7 @@ class LimitsTest(unittest.TestCase):
 class OutputEscapingTest(unittest.TestCase):
     def test_line_and_paragraph_separators_are_escaped(self) -> None:
         text = "a\u2028b\u2029c"
-        builder = ward.AppBuilder()
+        builder = GrantingAppBuilder()
         builder.add_command("separators", lambda args, ctx: {"text": text, "echo": args["s"]})
 
         @builder.command()
@@ -544,7 +529,7 @@ class ConcurrencyTest(unittest.TestCase):
     def test_many_threads_invoke_at_once(self) -> None:
         thread_count, calls_per_thread = 16, 150
         counter = Counter()
-        builder = ward.AppBuilder()
+        builder = GrantingAppBuilder()
         builder.manage("counter", counter)
         builder.add_command("add", lambda args, ctx: args["a"] + args["b"])
         builder.add_command("increment", lambda args, ctx: ctx.state("counter").increment(),
@@ -585,7 +570,7 @@ class ConcurrencyTest(unittest.TestCase):
 
     def test_close_while_other_threads_invoke(self) -> None:
         released = []
-        builder = ward.AppBuilder()
+        builder = GrantingAppBuilder()
         builder.manage("token", "state", on_free=released.append)
         builder.add_command("slow", lambda args, ctx: time.sleep(0.001) or ctx.state("token"))
         app = builder.build()
@@ -625,7 +610,7 @@ class LoggingTest(unittest.TestCase):
         def broken_sink(level: Any, code: Any, message: str, detail: str) -> None:
             raise RuntimeError("sink failure")
 
-        builder = ward.AppBuilder(log=broken_sink)
+        builder = GrantingAppBuilder(log=broken_sink)
         builder.add_command("explode", lambda args, ctx: 1 / 0)
         with builder.build() as app:
             with self.assertLogs("ward", level="ERROR"):

@@ -8,6 +8,9 @@
     def greet(args, ctx):
         return f"Hello, {args['name']}!"
 
+    # Default deny: a command runs only for the windows and origins a capability grants it to.
+    builder.capability({"identifier": "main", "windows": ["main"], "permissions": ["allow-greet"]})
+
     with builder.build() as app:
         response = app.invoke("ipc://localhost/greet", origin="tauri://localhost",
                               headers={"Content-Type": "application/json",
@@ -22,8 +25,9 @@ libward is loaded on first use: from $WARD_LIBRARY, else a CMake build tree abov
 from __future__ import annotations
 
 from ._native import ABI_VERSION, find_library, load_library, loaded_library_path
-from .app import (JSON_CONTENT_TYPE, RAW_CONTENT_TYPE, App, AppBuilder, Invocation, Limits,
-                  LogLevel, Responder, Response, log_to_python_logging)
+from .app import (DEFAULT_APP_ORIGINS, JSON_CONTENT_TYPE, RAW_CONTENT_TYPE, AclDocument, App,
+                  AppBuilder, AuditSink, Invocation, Limits, LogLevel, LogSink, Responder, Response,
+                  log_to_python_logging)
 from .errors import (AbiMismatchError, AlreadyAnsweredError, BusyError, CancelledError,
                      CommandError, CommandRejectedError, DuplicateCommandError, InternalError,
                      InvalidArgsError, InvalidArgumentError, InvalidInvokeKeyError,
@@ -52,8 +56,9 @@ def status_name(status: int) -> str:
 
 
 __all__ = [
-    "ABI_VERSION", "JSON_CONTENT_TYPE", "RAW_CONTENT_TYPE",
-    "App", "AppBuilder", "Invocation", "Limits", "LogLevel", "Responder", "Response", "Status",
+    "ABI_VERSION", "DEFAULT_APP_ORIGINS", "JSON_CONTENT_TYPE", "RAW_CONTENT_TYPE",
+    "AclDocument", "App", "AppBuilder", "AuditSink", "Invocation", "Limits", "LogLevel", "LogSink",
+    "Responder", "Response", "Status",
     "abi_version", "find_library", "library_version", "load_library", "loaded_library_path",
     "log_to_python_logging", "status_name",
     "CommandError", "LibraryNotFoundError", "WardError",

@@ -28,6 +28,13 @@ LOG_FN = CFUNCTYPE(None, c_int, c_int, c_void_p, c_size_t, c_void_p, c_size_t, c
 COMMAND_FN = CFUNCTYPE(None, c_void_p, c_void_p, c_void_p)
 RESPONSE_FN = CFUNCTYPE(None, c_void_p, c_void_p)
 FREE_FN = CFUNCTYPE(None, c_void_p)
+# ward_audit_fn: command, window, webview, origin (each pointer, length), invoke id, user_data.
+AUDIT_FN = CFUNCTYPE(None, c_void_p, c_size_t, c_void_p, c_size_t, c_void_p, c_size_t, c_void_p,
+                     c_size_t, c_uint64, c_void_p)
+
+# ward_acl_format
+ACL_TOML = 0
+ACL_JSON = 1
 
 
 class WardLimits(Structure):
@@ -116,9 +123,26 @@ _SIGNATURES: Dict[str, Any] = {
     "ward_builder_command": (c_int, [c_void_p, c_char_p, c_size_t, POINTER(WardCommandOptions),
                                      COMMAND_FN, c_void_p, FREE_FN]),
     "ward_builder_manage": (c_int, [c_void_p, c_char_p, c_size_t, c_void_p, FREE_FN]),
+    "ward_builder_add_capability": (c_int, [c_void_p, c_char_p, c_size_t, c_char_p, c_size_t,
+                                            c_int]),
+    "ward_builder_add_permissions": (c_int, [c_void_p, c_char_p, c_size_t, c_char_p, c_size_t,
+                                             c_char_p, c_size_t, c_int]),
+    "ward_builder_load_acl_directory": (c_int, [c_void_p, c_char_p, c_size_t]),
+    "ward_builder_set_app_origins": (c_int, [c_void_p, POINTER(c_char_p), POINTER(c_size_t),
+                                             c_size_t]),
+    "ward_builder_set_acl_platform": (c_int, [c_void_p, c_char_p, c_size_t]),
+    "ward_builder_set_acl_strict": (c_int, [c_void_p, c_int]),
+    "ward_builder_set_audit": (c_int, [c_void_p, AUDIT_FN, c_void_p, FREE_FN]),
     "ward_builder_build": (c_int, [c_void_p, POINTER(c_void_p)]),
     "ward_app_free": (None, [c_void_p]),
     "ward_app_invoke_key": (c_void_p, [c_void_p, _SIZE_OUT]),
+    "ward_app_add_capability": (c_int, [c_void_p, c_char_p, c_size_t, c_char_p, c_size_t, c_int]),
+    # The out strings are declared c_void_p, not c_char_p, so that ctypes keeps the pointer
+    # (to hand back to ward_string_free) instead of converting it to bytes.
+    "ward_app_explain": (c_int, [c_void_p, c_char_p, c_size_t, c_char_p, c_size_t, c_char_p,
+                                 c_size_t, c_char_p, c_size_t, POINTER(c_void_p), _SIZE_OUT]),
+    "ward_app_resolved_acl": (c_int, [c_void_p, POINTER(c_void_p), _SIZE_OUT]),
+    "ward_string_free": (None, [c_void_p]),
     "ward_app_invoke": (c_int, [c_void_p, POINTER(WardRequest), POINTER(c_void_p)]),
     "ward_app_invoke_async": (c_int, [c_void_p, POINTER(WardRequest), RESPONSE_FN, c_void_p,
                                       FREE_FN]),
@@ -143,6 +167,7 @@ _SIGNATURES: Dict[str, Any] = {
     "ward_invocation_args_json": (c_void_p, [c_void_p, _SIZE_OUT]),
     "ward_invocation_body": (c_void_p, [c_void_p, _SIZE_OUT]),
     "ward_invocation_header": (c_void_p, [c_void_p, c_char_p, c_size_t, _SIZE_OUT]),
+    "ward_invocation_scopes_json": (c_void_p, [c_void_p, _SIZE_OUT]),
     "ward_invocation_state": (c_int, [c_void_p, c_char_p, c_size_t, POINTER(c_void_p)]),
     "ward_responder_resolve_json": (c_int, [c_void_p, c_char_p, c_size_t]),
     "ward_responder_resolve_bytes": (c_int, [c_void_p, c_char_p, c_size_t]),
@@ -265,6 +290,14 @@ def borrowed_bytes(pointer: Optional[int], length: int) -> bytes:
     if not pointer or length == 0:
         return b""
     return ctypes.string_at(pointer, length)
+
+
+def take_library_string(pointer: Optional[int], length: int) -> str:
+    """A string the library allocated for the caller, copied into a str and freed."""
+    try:
+        return borrowed_string(pointer, length)
+    finally:
+        lib().ward_string_free(pointer)
 
 
 def last_error(status: int) -> Exception:

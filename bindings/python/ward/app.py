@@ -1,4 +1,4 @@
-"""The Pythonic API of ward: AppBuilder, App, Invocation, Responder, Response."""
+"""The Pythonic API of ward: AppBuilder, App, Invocation, Responder, Response, and access control."""
 
 from __future__ import annotations
 
@@ -8,16 +8,19 @@ import dataclasses
 import enum
 import json
 import logging
+import os
 import sys
 import threading
 from contextlib import contextmanager
 from ctypes import byref, c_char_p, c_size_t, c_void_p, sizeof
-from typing import (Any, Callable, Iterable, Iterator, List, Mapping, Optional, Tuple, Union)
+from pathlib import Path
+from typing import (Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Tuple, Union)
 
 from . import _native
-from ._native import (ABI_VERSION, COMMAND_FN, FREE_FN, LOG_FN, RESPONSE_FN, WardBuilderOptions,
-                      WardCommandOptions, WardHeader, WardLimits, WardMessageRequest, WardRequest,
-                      borrowed_bytes, borrowed_string, check, handles, last_error)
+from ._native import (ABI_VERSION, ACL_JSON, ACL_TOML, AUDIT_FN, COMMAND_FN, FREE_FN, LOG_FN,
+                      RESPONSE_FN, WardBuilderOptions, WardCommandOptions, WardHeader, WardLimits,
+                      WardMessageRequest, WardRequest, borrowed_bytes, borrowed_string, check,
+                      handles, last_error, take_library_string)
 from .errors import (AlreadyAnsweredError, CancelledError, CommandError, InternalError,
                      InvalidArgumentError, Status, status_of)
 
@@ -55,7 +58,9 @@ def log_to_python_logging(level: LogLevel, code: "Status | int", message: str, d
     """The default log sink: ward's diagnostics go to the ``ward`` logger of :mod:`logging`."""
     status = code.name.lower() if isinstance(code, Status) else str(code)
     python_level = _PYTHON_LOG_LEVELS.get(level, logging.ERROR)
-    if detail:
+    if detail and not message:
+        _logger.log(python_level, "%s [%s]", detail, status)
+    elif detail:
         _logger.log(python_level, "%s [%s]: %s", message, status, detail)
     else:
         _logger.log(python_level, "%s [%s]", message, status)
@@ -82,6 +87,53 @@ class Limits:
     def _to_native(self) -> WardLimits:
         return WardLimits(sizeof(WardLimits), self.max_body_bytes, self.max_depth,
                           self.max_string_bytes, self.max_array_length, self.max_object_keys)
+
+
+#: An audit sink: audit(command, window, webview, origin, invoke_id), called for every denied
+#: request on the invoking thread, before the denial is answered.
+AuditSink = Callable[[str, str, str, str, int], None]
+
+#: The origins of a Tauri v2 app's own pages ("local" in a capability) unless app_origins says
+#: otherwise.
+DEFAULT_APP_ORIGINS: Tuple[str, ...] = ("tauri://localhost", "http://tauri.localhost")
+
+#: A capability or permission file: its text (str or bytes), a dict (written as JSON), or the path
+#: of a file (os.PathLike, e.g. pathlib.Path; a plain str is always text, never a path).
+AclDocument = Union[str, bytes, Mapping[str, Any], "os.PathLike[str]"]
+
+_ACL_FORMATS = {"json": ACL_JSON, "toml": ACL_TOML}
+
+
+def _acl_source(document: AclDocument, name: Optional[str], format: Optional[str],
+                kind: str) -> Tuple[bytes, bytes, int]:
+    """(name, text, ward_acl_format) of a capability or permission document.
+
+    ``name`` is what ward's error messages call the file: by default the path of a file, the
+    identifier of a dict, else "<kind>.<format>".
+    """
+    format = format.lower() if format else None
+    if isinstance(document, os.PathLike):
+        path = Path(document)
+        text = path.read_bytes()
+        name = name or str(path)
+        format = format or path.suffix.lstrip(".")
+    elif isinstance(document, Mapping):
+        if format not in (None, "json"):
+            raise ValueError(f"a {kind} given as a dict is written as JSON, not {format!r}")
+        text = _encode_json(document)
+        format = "json"
+        identifier = document.get("identifier")
+        name = name or (f"{identifier}.json" if isinstance(identifier, str) else f"{kind}.json")
+    elif isinstance(document, (str, bytes)):
+        text = _encode_text(document)
+        format = format or "json"
+        name = name or f"{kind}.{format}"
+    else:
+        raise TypeError(f"a {kind} is text, a dict or a path, not {type(document).__name__}")
+    native_format = _ACL_FORMATS.get(format.lower())  # a file suffix may be upper case
+    if native_format is None:
+        raise ValueError(f"the format of {kind} {name!r} must be 'json' or 'toml', not {format!r}")
+    return name.encode("utf-8"), text, native_format
 
 
 def _encode_json(value: Any) -> bytes:
@@ -161,12 +213,13 @@ class Invocation:
     """One command call as a handler sees it (the ``ctx`` argument).
 
     ``command``, ``window``, ``webview``, ``origin``, ``id`` and ``is_raw`` are copied up front and
-    stay readable forever. ``body``, ``args_json``, ``header()`` and ``state()`` read the native
-    invocation, which lives only during the handler call: a deferred handler must read them
-    before it returns.
+    stay readable forever; so does ``scopes`` in a deferred handler (copied when its call ends).
+    ``body``, ``args_json``, ``header()`` and ``state()`` read the native invocation, which lives
+    only during the handler call: a deferred handler must read them before it returns.
     """
 
-    __slots__ = ("_pointer", "command", "window", "webview", "origin", "id", "is_raw", "_body")
+    __slots__ = ("_pointer", "command", "window", "webview", "origin", "id", "is_raw", "_body",
+                 "_scopes")
 
     def __init__(self, pointer: int) -> None:
         native = _native.lib()
@@ -178,6 +231,7 @@ class Invocation:
         self.id = int(native.ward_invocation_id(pointer))
         self.is_raw = bool(native.ward_invocation_is_raw(pointer))
         self._body: Optional[bytes] = None
+        self._scopes: Optional[Dict[str, List[Any]]] = None
 
     def _live(self) -> int:
         if self._pointer is None:
@@ -185,8 +239,34 @@ class Invocation:
                                "copy what you need (ctx.body, ctx.header(...)) before returning")
         return self._pointer
 
-    def _end(self) -> None:
+    def _end(self, keep_scopes: bool = False) -> None:
+        """Ends the handler call. ``keep_scopes`` copies the scopes first, for a deferred handler
+        that reads them when it answers later (a plain handler does not pay for the copy)."""
+        if keep_scopes and self._scopes is None and self._pointer is not None:
+            try:
+                self._read_scopes()
+            except Exception:
+                _logger.exception("ward: copying the scopes of command %r failed", self.command)
         self._pointer = None
+
+    def _read_scopes(self) -> Dict[str, List[Any]]:
+        text = _read_string(_native.lib().ward_invocation_scopes_json, self._live())
+        self._scopes = json.loads(text)
+        return self._scopes
+
+    @property
+    def scopes(self) -> Dict[str, List[Any]]:
+        """The access-control scopes that let this request in:
+        ``{"allow": [...], "deny": [...], "global_allow": [...], "global_deny": [...]}``.
+
+        ``allow``/``deny`` are the command scopes of the capability grants that matched (the
+        entry's own ``allow``/``deny`` first, then the permission's), ``global_*`` the plugin's
+        global scope from the capabilities that match this request. Each entry is the JSON value
+        written in the capability or permission file (e.g. ``{"path": "$HOME/*"}``). Enforcing
+        them is the handler's job, as in Tauri. Readable during the handler call; a deferred
+        handler's copy stays readable after it returns.
+        """
+        return self._scopes if self._scopes is not None else self._read_scopes()
 
     @property
     def args_json(self) -> str:
@@ -329,7 +409,7 @@ class _Command:
                 _logger.exception("ward command %r raised after answering; ignored", self.name)
         finally:
             if context is not None:
-                context._end()
+                context._end(keep_scopes=self.deferred)
             if not self.deferred:
                 responder._abandon()
 
@@ -391,6 +471,19 @@ def _on_log(level: int, code: int, message: int, message_len: int, detail: int, 
         _logger.exception("ward: the log sink failed")
 
 
+def _on_audit(command: int, command_len: int, window: int, window_len: int, webview: int,
+              webview_len: int, origin: int, origin_len: int, invoke_id: int,
+              user_data: Optional[int]) -> None:
+    try:
+        sink = handles.get(user_data)
+        if sink is not None:
+            sink(borrowed_string(command, command_len), borrowed_string(window, window_len),
+                 borrowed_string(webview, webview_len), borrowed_string(origin, origin_len),
+                 int(invoke_id))
+    except Exception:  # the denial is answered whatever the audit sink does
+        _logger.exception("ward: the audit sink failed")
+
+
 def _on_async_response(response: int, user_data: Optional[int]) -> None:
     try:
         result = _take_response(response)
@@ -415,6 +508,7 @@ _COMMAND_TRAMPOLINE = COMMAND_FN(_on_command)
 _FREE_HANDLE = FREE_FN(_on_free_handle)
 _FREE_STATE = FREE_FN(_on_free_state)
 _LOG_TRAMPOLINE = LOG_FN(_on_log)
+_AUDIT_TRAMPOLINE = AUDIT_FN(_on_audit)
 _RESPONSE_TRAMPOLINE = RESPONSE_FN(_on_async_response)
 _FREE_PENDING = FREE_FN(_on_free_pending)
 
@@ -423,13 +517,19 @@ _FREE_PENDING = FREE_FN(_on_free_pending)
 # Builder
 
 class AppBuilder:
-    """Collects commands and state, then builds an :class:`App`.
+    """Collects commands, state and access control, then builds an :class:`App`.
 
     Use it from one thread at a time. ``log`` receives ward's diagnostics (default: the ``ward``
     logger of :mod:`logging`); it may be called from any thread.
+
+    Every command is denied until a capability grants it (see :meth:`capability`). The keyword
+    arguments ``app_origins``, ``acl_platform``, ``acl_strict`` and ``audit`` do what the methods of
+    the same name do.
     """
 
-    def __init__(self, *, limits: Optional[Limits] = None, log: Optional[LogSink] = None) -> None:
+    def __init__(self, *, limits: Optional[Limits] = None, log: Optional[LogSink] = None,
+                 app_origins: Optional[Iterable[str]] = None, acl_platform: Optional[str] = None,
+                 acl_strict: Optional[bool] = None, audit: Optional[AuditSink] = None) -> None:
         native = _native.lib()
         self._lock = threading.Lock()
         self._pointer: Optional[int] = None
@@ -450,6 +550,18 @@ class AppBuilder:
             handles.pop(log_key)  # idempotent: harmless if the library already released it
             raise error
         self._pointer = out.value
+        try:
+            if app_origins is not None:
+                self.app_origins(app_origins)
+            if acl_platform is not None:
+                self.acl_platform(acl_platform)
+            if acl_strict is not None:
+                self.acl_strict(acl_strict)
+            if audit is not None:
+                self.audit(audit)
+        except BaseException:
+            self.close()
+            raise
 
     @contextmanager
     def _live(self) -> Iterator[int]:
@@ -524,8 +636,105 @@ class AppBuilder:
                 raise error
         return self
 
+    # -- access control --------------------------------------------------------------------
+
+    def capability(self, document: AclDocument, *, name: Optional[str] = None,
+                   format: Optional[str] = None) -> "AppBuilder":
+        """Adds a capability (Tauri v2 capability file format), which grants permissions to
+        windows, webviews and origins::
+
+            builder.capability({"identifier": "main", "windows": ["main"],
+                                "permissions": ["allow-greet"]})
+
+        ``document`` is the file's text, a dict (written as JSON), or the path of a file
+        (``pathlib.Path``; its suffix gives the format). ``format`` is ``"json"`` (the default for
+        text) or ``"toml"``. ``name`` is what error messages call the file. The capability is
+        parsed and resolved by :meth:`build`, which raises naming the file if it is wrong.
+        """
+        encoded_name, text, native_format = _acl_source(document, name, format, "capability")
+        with self._live() as builder:
+            check(_native.lib().ward_builder_add_capability(builder, encoded_name,
+                                                            len(encoded_name), text, len(text),
+                                                            native_format))
+        return self
+
+    def permissions(self, plugin: Optional[str], document: AclDocument, *,
+                    name: Optional[str] = None, format: Optional[str] = None) -> "AppBuilder":
+        """Adds a permission manifest (Tauri v2 permission file format) of ``plugin``, or of the
+        app itself for ``plugin=None`` or ``""``. ``document``, ``name`` and ``format`` as for
+        :meth:`capability`.
+
+        Every registered command already has the permissions ``allow-<cmd>`` and ``deny-<cmd>``
+        (``plugin:<p>|<cmd>`` commands: ``<p>:allow-<cmd>``); manifests add named permissions,
+        sets and scopes on top.
+        """
+        encoded_plugin = (plugin or "").encode("utf-8")
+        encoded_name, text, native_format = _acl_source(document, name, format, "permissions")
+        with self._live() as builder:
+            check(_native.lib().ward_builder_add_permissions(
+                builder, encoded_plugin, len(encoded_plugin), encoded_name, len(encoded_name),
+                text, len(text), native_format))
+        return self
+
+    def load_acl_directory(self, path: Union[str, "os.PathLike[str]"]) -> "AppBuilder":
+        """Loads the ACL files of a Tauri app directory (``src-tauri``): ``path/capabilities/``
+        and ``path/permissions/<plugin>/`` (the app's own under ``permissions/app/``), ``.json``
+        and ``.toml`` files. Raises at once if the directory or a file cannot be read."""
+        encoded = os.fsencode(path)
+        with self._live() as builder:
+            check(_native.lib().ward_builder_load_acl_directory(builder, encoded, len(encoded)))
+        return self
+
+    def app_origins(self, origins: Iterable[str]) -> "AppBuilder":
+        """The origins (``scheme://host[:port]``) of the app's own pages, which capabilities with
+        ``"local": true`` match. Default: :data:`DEFAULT_APP_ORIGINS`."""
+        if isinstance(origins, (str, bytes)):
+            raise TypeError("app_origins takes a list of origins, not one string")
+        encoded = [_encode_text(origin) for origin in origins]
+        count = len(encoded)
+        with self._live() as builder:
+            check(_native.lib().ward_builder_set_app_origins(
+                builder, (c_char_p * count)(*encoded) if count else None,
+                (c_size_t * count)(*map(len, encoded)) if count else None, count))
+        return self
+
+    def acl_platform(self, platform: str) -> "AppBuilder":
+        """The platform capability files are resolved for (their ``platforms`` field):
+        ``"linux"``, ``"macos"``, ``"windows"``, ``"android"`` or ``"ios"``. Default: the
+        platform libward was built for."""
+        encoded = platform.encode("utf-8")
+        with self._live() as builder:
+            check(_native.lib().ward_builder_set_acl_platform(builder, encoded, len(encoded)))
+        return self
+
+    def acl_strict(self, strict: bool = True) -> "AppBuilder":
+        """True (the default): an unknown field in a capability or permission file fails
+        :meth:`build`. False: it is ignored, as Tauri does, and logged as a warning."""
+        with self._live() as builder:
+            check(_native.lib().ward_builder_set_acl_strict(builder, 1 if strict else 0))
+        return self
+
+    def audit(self, sink: AuditSink) -> "AppBuilder":
+        """Sets the audit sink (replacing an earlier one): ``sink(command, window, webview,
+        origin, invoke_id)`` is called for every denied request, on the invoking thread, before
+        the denial is answered. An exception it raises is logged; the page is denied anyway."""
+        if not callable(sink):
+            raise TypeError("the audit sink is not callable")
+        key = handles.add(sink)
+        with self._live() as builder:
+            status = _native.lib().ward_builder_set_audit(builder, _AUDIT_TRAMPOLINE, key,
+                                                          _FREE_HANDLE)
+            if status != Status.OK:
+                error = last_error(status)
+                handles.pop(key)  # on failure the library does not call free_user_data
+                raise error
+        return self
+
     def build(self) -> "App":
-        """Builds the app. This consumes the builder, whether building succeeds or not."""
+        """Builds the app. This consumes the builder, whether building succeeds or not.
+
+        Capability and permission files are parsed and resolved here: an error names the file
+        (and the place in it)."""
         with self._lock:
             if self._pointer is None:
                 raise ValueError("this AppBuilder was already built or closed")
@@ -640,6 +849,45 @@ class App:
                 self.close()
         except Exception:  # a finalizer must not raise
             pass
+
+    # -- access control --------------------------------------------------------------------
+
+    def add_capability(self, document: AclDocument, *, name: Optional[str] = None,
+                       format: Optional[str] = None) -> None:
+        """Adds a capability to the running app (arguments as for
+        :meth:`AppBuilder.capability`). The new policy takes effect at once and as a whole; if the
+        capability is wrong this raises, naming the file, and the policy in force is unchanged."""
+        encoded_name, text, native_format = _acl_source(document, name, format, "capability")
+        with self._live() as app:
+            check(_native.lib().ward_app_add_capability(app, encoded_name, len(encoded_name), text,
+                                                        len(text), native_format))
+
+    def explain(self, command: str, window: str = "main", webview: str = "main",
+                origin: str = DEFAULT_APP_ORIGINS[0]) -> Dict[str, Any]:
+        """Why a request for ``command`` from this window, webview and page origin would be
+        allowed or denied, without running anything.
+
+        The dict holds ``decision`` (``"allowed"`` or ``"denied"``), ``reason``, ``origin_kind``
+        (``"local"``, ``"remote"`` or ``"invalid"``), the grants that decided it (``allowed_by``,
+        ``denied_by``; each with ``capability``, ``permission``, ``file``, ...), the allow grants
+        that did not apply here (``near_misses``, with their ``mismatch``), the resolved ``scope``
+        and ``global_scope``, and suggestions in ``to_allow``.
+        """
+        fields = [_encode_text(text) for text in (command, window, webview, origin)]
+        arguments: List[Any] = []
+        for field in fields:
+            arguments += [field, len(field)]
+        out, length = c_void_p(), c_size_t(0)
+        with self._live() as app:
+            check(_native.lib().ward_app_explain(app, *arguments, byref(out), byref(length)))
+        return json.loads(take_library_string(out.value, length.value))
+
+    def resolved_acl(self) -> Dict[str, Any]:
+        """The resolved policy in force, in the neutral JSON of Tauri's ACL conformance suite."""
+        out, length = c_void_p(), c_size_t(0)
+        with self._live() as app:
+            check(_native.lib().ward_app_resolved_acl(app, byref(out), byref(length)))
+        return json.loads(take_library_string(out.value, length.value))
 
     # -- requests ---------------------------------------------------------------------------
 

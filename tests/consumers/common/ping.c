@@ -21,6 +21,7 @@ static void ping(const ward_invocation *inv, ward_responder *responder, void *us
 
 int main(void) {
     ward_builder *builder = NULL;
+    static const char capability[] = "{\"identifier\":\"main\",\"windows\":[\"main\"],\"permissions\":[\"allow-ping\"]}";
     ward_app *app = NULL;
     ward_response *response = NULL;
     ward_header headers[4];
@@ -37,6 +38,7 @@ int main(void) {
     }
     if (ward_builder_new(NULL, &builder) != WARD_OK ||
         ward_builder_command(builder, "ping", 4, NULL, ping, NULL, NULL) != WARD_OK ||
+        ward_builder_add_capability(builder, "main.json", 9, capability, strlen(capability), WARD_ACL_JSON) != WARD_OK ||
         ward_builder_build(builder, &app) != WARD_OK) {
         fprintf(stderr, "setup failed: %s\n", ward_last_error_message(NULL));
         return 1;

@@ -13,6 +13,8 @@ int main() {
                    .command(
                        "ping", [](std::string_view name) { return std::string("pong ") + std::string(name); },
                        ward::arg_names{"name"})
+                   .capability({"main.json", R"({"identifier":"main","windows":["main"],"permissions":["allow-ping"]})",
+                                ward::acl::Format::json})
                    .build();
   if (!built.has_value()) {
     std::fprintf(stderr, "build failed: %s\n", built.error().message().c_str());
