@@ -28,12 +28,17 @@ result<CommandName> CommandName::parse(std::string_view name) {
 
 bool Label::is_valid(std::string_view label) noexcept {
   if (label.empty() || label.size() > max_length) return false;
-  // Bytes >= 0x80 belong to the UTF-8 letters Tauri also accepts, so the whole must be UTF-8.
-  return std::all_of(label.begin(), label.end(), [](char c) {
-           const auto u = static_cast<unsigned char>(c);
-           return is_ascii_alnum(u) || u >= 0x80 || c == '-' || c == '/' || c == ':' || c == '_';
-         }) &&
-         simdjson::validate_utf8(label.data(), label.size());
+  // Bytes >= 0x80 belong to the UTF-8 letters Tauri also accepts, so then the whole must be UTF-8.
+  bool ascii = true;
+  for (char c : label) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u >= 0x80) {
+      ascii = false;
+      continue;
+    }
+    if (!is_ascii_alnum(u) && c != '-' && c != '/' && c != ':' && c != '_') return false;
+  }
+  return ascii || simdjson::validate_utf8(label.data(), label.size());
 }
 
 bool is_valid_state_name(std::string_view name) noexcept {

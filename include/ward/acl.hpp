@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -93,6 +94,41 @@ struct ResolvedScopes {
   ScopeEntries global;
 };
 
+/// A capability as loaded, for tools that inspect a policy (linters, editors).
+struct CapabilityInfo {
+  struct Entry {
+    std::string identifier; ///< as written ("fs:default")
+    std::string position;   ///< in `file`
+  };
+  std::string identifier;
+  std::string description;
+  std::string file;
+  std::string position;
+  bool local = true;
+  std::vector<std::string> remote_urls;
+  std::vector<std::string> windows;
+  std::vector<std::string> webviews;
+  std::vector<Entry> permissions;
+};
+
+/// One resolved grant and the capability entry it came from.
+struct GrantInfo {
+  enum class Kind : std::uint8_t { allow, deny, global_scope };
+  Kind kind = Kind::allow;
+  std::string command;                  ///< allow, deny: the command ("plugin:fs|read_file"); else empty
+  std::string plugin;                   ///< the plugin whose permission it is ("" for the app)
+  bool local = false;                   ///< applies to the app's own pages
+  std::vector<std::string> remote_urls; ///< and to remote pages matching these patterns
+  std::vector<std::string> windows;
+  std::vector<std::string> webviews;
+  std::optional<ScopeEntries> scope; ///< nullopt: no scope at all (Tauri's null); set for global_scope
+  std::string capability;
+  std::string entry;      ///< as written in the capability ("fs:read")
+  std::string permission; ///< the concrete permission ("fs:allow-read-dir")
+  std::string file;       ///< the entry's file and position
+  std::string position;
+};
+
 namespace detail {
 struct CompiledPolicy;
 }
@@ -124,6 +160,17 @@ public:
 
   /// Identifiers of the loaded capabilities, in load order.
   [[nodiscard]] std::vector<std::string> capability_identifiers() const;
+
+  /// The capabilities active on the target platform, in load order.
+  [[nodiscard]] std::vector<CapabilityInfo> capabilities() const;
+
+  /// Every grant the capabilities produced: allows and denies per command, in command order,
+  /// then the global scope grants, each with the capability entry it came from.
+  [[nodiscard]] std::vector<GrantInfo> grants() const;
+
+  /// Identifiers of the capabilities whose window globs match `window` or whose webview globs
+  /// match `webview`, whatever their origins and permissions.
+  [[nodiscard]] std::vector<std::string> capabilities_for(std::string_view window, std::string_view webview) const;
 
   /// The input this policy was resolved from (to add a capability and resolve again).
   [[nodiscard]] const PolicyInput &input() const noexcept;

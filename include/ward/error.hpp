@@ -5,6 +5,7 @@
 #include <boost/outcome/policy/terminate.hpp>
 #include <boost/outcome/try.hpp>
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -50,28 +51,46 @@ public:
   /// An internal error with no message (Boost.Outcome needs error types to be default-constructible).
   Error() = default;
   Error(errc code, std::string message, std::string detail = {})
-      : code_(code), message_(std::move(message)), detail_(std::move(detail)) {}
+      : code_(code), text_(std::make_unique<Text>(Text{std::move(message), std::move(detail), {}})) {}
+  Error(const Error &other) : code_(other.code_), text_(other.text_ ? std::make_unique<Text>(*other.text_) : nullptr) {}
+  Error &operator=(const Error &other) {
+    if (this != &other) *this = Error(other);
+    return *this;
+  }
+  Error(Error &&) noexcept = default;
+  Error &operator=(Error &&) noexcept = default;
+  ~Error() = default;
 
   /// A rejection carrying the handler's own error value, already encoded as JSON.
   static Error rejected(std::string json) { return Error(errc::command_rejected, std::move(json)); }
 
   [[nodiscard]] errc code() const noexcept { return code_; }
   [[nodiscard]] std::error_code error_code() const noexcept { return make_error_code(code_); }
-  [[nodiscard]] const std::string &message() const noexcept { return message_; }
-  [[nodiscard]] const std::string &detail() const noexcept { return detail_; }
+  [[nodiscard]] const std::string &message() const noexcept { return text_ ? text_->message : empty(); }
+  [[nodiscard]] const std::string &detail() const noexcept { return text_ ? text_->detail : empty(); }
 
   /// Where in a decoded value the error arose (".x[3]"), empty at the top. Decoders prepend to it.
-  [[nodiscard]] const std::string &path() const noexcept { return path_; }
+  [[nodiscard]] const std::string &path() const noexcept { return text_ ? text_->path : empty(); }
   Error &&at(std::string_view segment) && {
-    path_.insert(0, segment);
+    if (!text_) text_ = std::make_unique<Text>();
+    text_->path.insert(0, segment);
     return std::move(*this);
   }
 
 private:
+  // The strings live behind one pointer so that result<T> stays small: a success path then
+  // never constructs or destroys them.
+  struct Text {
+    std::string message;
+    std::string detail;
+    std::string path;
+  };
+  static const std::string &empty() noexcept {
+    static const std::string nothing;
+    return nothing;
+  }
   errc code_ = errc::internal;
-  std::string message_;
-  std::string detail_;
-  std::string path_;
+  std::unique_ptr<Text> text_;
 };
 
 /// The result of a fallible operation: a T or a ward::Error. Observing the wrong side terminates,

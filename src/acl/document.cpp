@@ -31,7 +31,7 @@ result<Node> from_toml(const toml::node &value, const std::string &file, std::si
     for (const auto &[key, child] : *table) {
       auto converted = from_toml(child, file, depth + 1);
       if (!converted) return std::move(converted).assume_error();
-      node.fields.emplace_back(std::string(key.str()), std::move(converted).assume_value());
+      node.fields.push_back(Node::Field{std::string(key.str()), std::move(converted).assume_value()});
     }
   } else if (const auto *array = value.as_array()) {
     node.kind = Node::Kind::array;
@@ -90,8 +90,8 @@ Node from_json(simdjson::dom::element value, std::string position) {
     simdjson::dom::object object;
     if (value.get(object) != simdjson::SUCCESS) break;
     for (auto member : object)
-      node.fields.emplace_back(std::string(member.key),
-                               from_json(member.value, position + "/" + escape_pointer(member.key)));
+      node.fields.push_back(Node::Field{std::string(member.key),
+                                        from_json(member.value, position + "/" + escape_pointer(member.key))});
     break;
   }
   case simdjson::dom::element_type::ARRAY: {

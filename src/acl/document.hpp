@@ -21,7 +21,8 @@ struct Node {
   double number = 0;
   std::string string;
   std::vector<Node> items;                         // array
-  std::vector<std::pair<std::string, Node>> fields; // table, in file order
+  struct Field; // {key, value}: a pair would need Node complete here (clang refuses, gcc allows)
+  std::vector<Field> fields; // table, in file order
   std::string position;                            // "line 3, column 7" or "/permissions/2"
 
   [[nodiscard]] const Node *find(std::string_view key) const noexcept;
@@ -32,6 +33,11 @@ struct Node {
 struct Diagnostics {
   bool unknown_fields_are_errors = true;
   std::vector<std::string> warnings;
+};
+
+struct Node::Field {
+  std::string first; ///< the key
+  Node second;       ///< the value
 };
 
 /// A parsed file: its name (for messages) and its root table.

@@ -471,6 +471,77 @@ std::vector<std::string> Policy::capability_identifiers() const {
   return out;
 }
 
+std::vector<CapabilityInfo> Policy::capabilities() const {
+  std::vector<CapabilityInfo> out;
+  for (const auto &capability : compiled_->resolved.capabilities) {
+    CapabilityInfo info{capability.identifier, capability.description, capability.origin.file,
+                        capability.origin.position, capability.local, capability.remote_urls,
+                        capability.windows, capability.webviews, {}};
+    for (const auto &entry : capability.permissions)
+      info.permissions.push_back(CapabilityInfo::Entry{entry.identifier, entry.origin.position});
+    out.push_back(std::move(info));
+  }
+  return out;
+}
+
+std::vector<GrantInfo> Policy::grants() const {
+  const auto &resolved = compiled_->resolved;
+  std::vector<GrantInfo> out;
+  const auto with_provenance = [](GrantInfo info, const detail::Provenance &provenance) {
+    info.capability = provenance.capability;
+    info.entry = provenance.entry;
+    info.permission = provenance.permission;
+    const auto separator = provenance.permission.rfind(':');
+    info.plugin = separator == std::string::npos ? std::string() : provenance.permission.substr(0, separator);
+    info.file = provenance.where.file;
+    info.position = provenance.where.position;
+    return info;
+  };
+  for (const auto &[kind, commands] : {std::pair{GrantInfo::Kind::allow, &resolved.allowed},
+                                       std::pair{GrantInfo::Kind::deny, &resolved.denied}}) {
+    for (const auto &[command, grants] : *commands) {
+      for (const auto &grant : grants) {
+        GrantInfo info;
+        info.kind = kind;
+        info.command = command;
+        info.local = grant.context.local;
+        if (!grant.context.local) info.remote_urls.push_back(grant.context.remote_pattern);
+        info.windows = grant.windows;
+        info.webviews = grant.webviews;
+        info.scope = grant.scope;
+        out.push_back(with_provenance(std::move(info), grant.provenance));
+      }
+    }
+  }
+  for (const auto &global : resolved.global) {
+    GrantInfo info;
+    info.kind = GrantInfo::Kind::global_scope;
+    for (const auto &context : global.contexts) {
+      if (context.local) info.local = true;
+      else info.remote_urls.push_back(context.remote_pattern);
+    }
+    info.windows = global.windows;
+    info.webviews = global.webviews;
+    info.scope = global.scope;
+    out.push_back(with_provenance(std::move(info), global.provenance));
+  }
+  return out;
+}
+
+std::vector<std::string> Policy::capabilities_for(std::string_view window, std::string_view webview) const {
+  const auto any_matches = [](const std::vector<std::string> &patterns, std::string_view label) {
+    return std::any_of(patterns.begin(), patterns.end(), [&](const std::string &pattern) {
+      auto glob = detail::Glob::compile(pattern);
+      return glob && glob.value().matches(label);
+    });
+  };
+  std::vector<std::string> out;
+  for (const auto &capability : compiled_->resolved.capabilities)
+    if (any_matches(capability.windows, window) || any_matches(capability.webviews, webview))
+      out.push_back(capability.identifier);
+  return out;
+}
+
 const PolicyInput &Policy::input() const noexcept { return compiled_->input; }
 const std::vector<std::string> &Policy::warnings() const noexcept { return compiled_->resolved.warnings; }
 

@@ -194,13 +194,14 @@ result<void> read_message_headers(simdjson::dom::object message, Envelope &envel
 result<void> read_request(const Request &request, const Limits &limits, std::string_view invoke_key,
                           Envelope &envelope) {
   envelope.headers = request.headers;
-  auto callback_id = parse_callback_id(find_header(request.headers, "Tauri-Callback"), "Tauri-Callback");
-  auto error_id = parse_callback_id(find_header(request.headers, "Tauri-Error"), "Tauri-Error");
+  const KnownHeaders known = scan_headers(request.headers);
+  auto callback_id = parse_callback_id(known.callback, "Tauri-Callback");
+  auto error_id = parse_callback_id(known.error, "Tauri-Error");
   envelope.callback_id = callback_id ? callback_id.value() : 0;
   envelope.error_id = error_id ? error_id.value() : 0;
   // The key is checked before anything else is reported, so a page without it learns nothing
   // (not even which commands exist).
-  WARD_TRY(check_key(invoke_key, find_header(request.headers, "Tauri-Invoke-Key")));
+  WARD_TRY(check_key(invoke_key, known.invoke_key));
   WARD_TRY(callback_id);
   WARD_TRY(error_id);
   WARD_TRY(read_labels(request.origin, request.window, request.webview, envelope));
@@ -208,7 +209,7 @@ result<void> read_request(const Request &request, const Limits &limits, std::str
   if (request.body.size() > limits.max_body_bytes)
     return limit_exceeded("max_body_bytes", limits.max_body_bytes, "request body");
   BodyType type = BodyType::json;
-  WARD_TRY_ASSIGN(type, body_type(find_header(request.headers, "Content-Type")));
+  WARD_TRY_ASSIGN(type, body_type(known.content_type));
   envelope.body = request.body;
   if (type == BodyType::raw) {
     envelope.raw = true;
@@ -265,6 +266,30 @@ result<void> read_message(const MessageRequest &request, const Limits &limits, s
   }
   envelope.body = std::as_bytes(std::span(envelope.args_text.data(), envelope.args_text.size()));
   return success();
+}
+
+KnownHeaders scan_headers(std::span<const Header> headers) noexcept {
+  // One pass, and the four names differ in length, so each header costs one size switch and at
+  // most one case-insensitive comparison.
+  KnownHeaders known;
+  for (const auto &header : headers) {
+    switch (header.name.size()) {
+    case 12:
+      if (!known.content_type && iequals(header.name, "Content-Type")) known.content_type = header.value;
+      break;
+    case 14:
+      if (!known.callback && iequals(header.name, "Tauri-Callback")) known.callback = header.value;
+      break;
+    case 11:
+      if (!known.error && iequals(header.name, "Tauri-Error")) known.error = header.value;
+      break;
+    case 16:
+      if (!known.invoke_key && iequals(header.name, "Tauri-Invoke-Key")) known.invoke_key = header.value;
+      break;
+    default: break;
+    }
+  }
+  return known;
 }
 
 std::optional<std::string_view> find_header(std::span<const Header> headers, std::string_view name) noexcept {

@@ -54,6 +54,15 @@ result<void> read_request(const Request &request, const Limits &limits, std::str
 result<void> read_message(const MessageRequest &request, const Limits &limits, std::string_view invoke_key,
                           Envelope &envelope);
 
+/// The headers the envelope reads, found in one pass.
+struct KnownHeaders {
+  std::optional<std::string_view> content_type;
+  std::optional<std::string_view> callback;
+  std::optional<std::string_view> error;
+  std::optional<std::string_view> invoke_key;
+};
+KnownHeaders scan_headers(std::span<const Header> headers) noexcept;
+
 /// Case-insensitive header lookup.
 std::optional<std::string_view> find_header(std::span<const Header> headers, std::string_view name) noexcept;
 

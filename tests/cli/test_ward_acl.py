@@ -284,7 +284,7 @@ class LintTest(ToolTestCase):
         return out
 
     def test_clean_fixture_has_no_findings(self):
-        result = run("lint", fixture("app"))
+        result = run("lint", fixture("app"), "--window", "main", "--window", "panel", "--register", "greet")
         self.assert_succeeds(result)
         self.assertEqual(result.stdout, "")
 
@@ -308,6 +308,51 @@ class LintTest(ToolTestCase):
         self.assertEqual(reported("linux"), {"windows-extras", "nowhere"})
         self.assertEqual(reported("windows"), {"nowhere"})
         self.assertEqual(reported("macos"), {"windows-extras", "nowhere"})
+
+    def test_capabilities_without_windows(self):
+        result = run("lint", fixture("windowless"))
+        self.assert_succeeds(result, EXIT_NEGATIVE)
+        findings = self.findings(result)
+        self.assertEqual(len(findings), 1, findings)
+        self.assertEqual(findings[0][0], "grants-nothing")
+        self.assertRegex(findings[0][1], r"windowless\.toml: line 1, column 1: capability `windowless` names no window")
+
+    def test_allow_and_deny_that_cancel(self):
+        result = run("lint", fixture("cancelled"))
+        self.assert_succeeds(result, EXIT_NEGATIVE)
+        findings = self.findings(result)
+        # One finding for main (its local and remote grants are one conflict); `other` denies
+        # greet in another window, which is no conflict.
+        self.assertEqual(len(findings), 1, findings)
+        check, message = findings[0]
+        self.assertEqual(check, "cancelled")
+        self.assertIn("main.toml: line 5, column 16: capability `main` allows `greet` through `allow-greet`", message)
+        self.assertIn("denies it through `deny-greet` (", message)
+
+    def test_windows_no_capability_names(self):
+        result = run("lint", fixture("windows"), "--window", "main", "--window", "tool-7", "--window", "panel",
+                     "--window", "settings", "--window", "toolbox")
+        self.assert_succeeds(result, EXIT_NEGATIVE)
+        findings = self.findings(result)
+        self.assertTrue(all(check == "unnamed-window" for check, _ in findings), findings)
+        # main and tool-7 match window globs, panel a webview glob.
+        self.assertEqual([re.search(r"window `([^`]+)`", m)[1] for _, m in findings], ["settings", "toolbox"])
+        self.assert_succeeds(run("lint", fixture("windows"), "--window", "main", "--window=panel"))
+
+    def test_unregistered_commands(self):
+        def reported(*registered):
+            result = run("lint", fixture("unregistered"), *(f"--register={c}" for c in registered))
+            findings = self.findings(result)
+            self.assertTrue(all(check == "unregistered-command" for check, _ in findings), findings)
+            self.assert_succeeds(result, EXIT_NEGATIVE if findings else EXIT_OK)
+            return [re.search(r"allows `([^`]+)`", m)[1] for _, m in findings]
+
+        self.assertEqual(reported(), [])  # nothing registered: nothing to compare with
+        # A plugin is checked only when some command of it is registered.
+        self.assertEqual(reported("greet"), ["gret"])
+        self.assertEqual(reported("greet", "plugin:fs|read_file"), ["gret"])
+        self.assertEqual(reported("greet", "plugin:fs|write_file"), ["gret", "plugin:fs|read_file"])
+        self.assertEqual(reported("greet", "gret"), [])
 
     def test_what_does_not_resolve_is_bad_input(self):
         self.assert_bad_input(run("lint", fixture("unknown-permission")), "unknown permission `fs:allow-read-everything`")

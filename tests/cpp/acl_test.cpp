@@ -3,6 +3,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <thread>
 
@@ -343,4 +344,70 @@ TEST_CASE("platform-specific capabilities and permissions apply only on their pl
 TEST_CASE("core:default resolves even before ward has built-in commands") {
   const auto app = app_with({json("cap.json", R"({"identifier":"c","windows":["main"],"permissions":["core:default","allow-greet"]})")});
   CHECK(call(app, "greet").ok());
+}
+
+TEST_CASE("a policy lists its capabilities and every grant with the entry it came from") {
+  ward::acl::PolicyInput input;
+  input.commands = {"greet", "plugin:fs|read_file"};
+  input.plugins.push_back({"fs", {toml("fs.toml", R"(
+[[permission]]
+identifier = "allow-home"
+[[permission.scope.allow]]
+path = "$HOME/**"
+)")}});
+  input.capabilities.push_back(toml("main.toml", R"(
+identifier = "main"
+windows = ["main", "tool-*"]
+remote.urls = ["https://*.example.com"]
+permissions = ["allow-greet", "deny-greet", "fs:allow-read-file", "fs:allow-home"]
+)"));
+  input.capabilities.push_back(json("panel.json", R"({"identifier": "panel", "webviews": ["panel"], "permissions": []})"));
+  auto resolved = ward::acl::Policy::resolve(input);
+  if (!resolved) FAIL(resolved.error().message());
+  const auto &policy = resolved.value();
+
+  const auto capabilities = policy.capabilities();
+  REQUIRE(capabilities.size() == 2);
+  CHECK(capabilities[0].identifier == "main");
+  CHECK(capabilities[0].file == "main.toml");
+  CHECK(capabilities[0].local);
+  CHECK(capabilities[0].remote_urls == std::vector<std::string>{"https://*.example.com"});
+  CHECK(capabilities[0].windows == std::vector<std::string>{"main", "tool-*"});
+  REQUIRE(capabilities[0].permissions.size() == 4);
+  CHECK(capabilities[0].permissions[2].identifier == "fs:allow-read-file");
+  CHECK(capabilities[0].permissions[2].position == "line 5, column 45");
+  CHECK(capabilities[1].webviews == std::vector<std::string>{"panel"});
+  CHECK(capabilities[1].permissions.empty());
+
+  using Kind = ward::acl::GrantInfo::Kind;
+  const auto grants = policy.grants();
+  const auto count = [&](Kind kind, std::string_view command) {
+    return std::count_if(grants.begin(), grants.end(), [&](const auto &g) { return g.kind == kind && g.command == command; });
+  };
+  CHECK(count(Kind::allow, "greet") == 2); // local and the remote pattern
+  CHECK(count(Kind::deny, "greet") == 2);
+  CHECK(count(Kind::allow, "plugin:fs|read_file") == 2);
+  const auto read_file = std::find_if(grants.begin(), grants.end(), [](const auto &g) {
+    return g.kind == Kind::allow && g.command == "plugin:fs|read_file" && !g.local;
+  });
+  REQUIRE(read_file != grants.end());
+  CHECK(read_file->remote_urls == std::vector<std::string>{"https://*.example.com"});
+  CHECK(read_file->capability == "main");
+  CHECK(read_file->entry == "fs:allow-read-file");
+  CHECK(read_file->permission == "fs:allow-read-file");
+  CHECK(read_file->plugin == "fs");
+  CHECK(read_file->file == "main.toml");
+  CHECK_FALSE(read_file->scope);
+  REQUIRE(grants.back().kind == Kind::global_scope);
+  CHECK(grants.back().plugin == "fs");
+  CHECK(grants.back().local);
+  CHECK(grants.back().remote_urls == std::vector<std::string>{"https://*.example.com"});
+  REQUIRE(grants.back().scope);
+  CHECK(grants.back().scope->allow == std::vector<std::string>{R"({"path":"$HOME/**"})"});
+  CHECK(count(Kind::global_scope, "") == 1);
+
+  CHECK(policy.capabilities_for("tool-1", "tool-1") == std::vector<std::string>{"main"});
+  CHECK(policy.capabilities_for("other", "panel") == std::vector<std::string>{"panel"});
+  CHECK(policy.capabilities_for("panel", "other").empty()); // panel is a webview glob only
+  CHECK(policy.capabilities_for("other", "other").empty());
 }

@@ -71,9 +71,7 @@ int run_check(const Arguments &arguments) {
 int run_lint(const Arguments &arguments) {
   auto input = load(arguments);
   if (!input) return fail(input.error());
-  if (!arguments.known_windows.empty())
-    std::cerr << "ward-acl: note: --window is not checked yet (it needs per-capability windows from the ACL API)\n";
-  auto findings = ward_acl::lint(std::move(input).assume_value());
+  auto findings = ward_acl::lint(std::move(input).assume_value(), arguments.known_windows);
   if (!findings) return fail(findings.error());
   for (const auto &finding : findings.value())
     std::cout << "warning: " << finding.message << " [" << finding.check << "]\n";
