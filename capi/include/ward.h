@@ -77,7 +77,8 @@ typedef enum ward_status {
     WARD_ERR_NOT_ALLOWED = 15,       /* "Command <cmd> not allowed by ACL": no capability grants it here */
     WARD_ERR_CANCELLED = 16,         /* reserved: the invoke was cancelled */
     WARD_ERR_BUSY = 17,              /* reserved: the executor queue is full */
-    WARD_ERR_OUT_OF_MEMORY = 18
+    WARD_ERR_OUT_OF_MEMORY = 18,
+    WARD_STATUS_MAX_ENUM = 0x7FFFFFFF /* not a status: keeps every int a valid value */
 } ward_status;
 
 /* Returns a static, stable, lower_snake_case name for a status ("unknown_command"). */
@@ -118,7 +119,8 @@ typedef enum ward_log_level {
     WARD_LOG_DEBUG = 0,
     WARD_LOG_INFO = 1,
     WARD_LOG_WARN = 2,
-    WARD_LOG_ERROR = 3
+    WARD_LOG_ERROR = 3,
+    WARD_LOG_LEVEL_MAX_ENUM = 0x7FFFFFFF /* not a level: keeps every int a valid value */
 } ward_log_level;
 
 /* Receives diagnostics, including the private details that are never sent to
@@ -155,7 +157,8 @@ WARD_API void ward_builder_free(ward_builder *builder);
  * Only matters to C++ handlers' typed arguments; C handlers see the JSON as sent. */
 typedef enum ward_arg_case {
     WARD_ARG_CASE_CAMEL = 0,
-    WARD_ARG_CASE_SNAKE = 1
+    WARD_ARG_CASE_SNAKE = 1,
+    WARD_ARG_CASE_MAX_ENUM = 0x7FFFFFFF /* not a case: keeps every int a valid value */
 } ward_arg_case;
 
 typedef struct ward_command_options {
@@ -209,7 +212,9 @@ WARD_API ward_status ward_builder_manage(ward_builder *builder,
 
 typedef enum ward_acl_format {
     WARD_ACL_TOML = 0,
-    WARD_ACL_JSON = 1
+    WARD_ACL_JSON = 1,
+    /* Not a format: makes every int a valid value, so the library can reject a wrong one. */
+    WARD_ACL_FORMAT_MAX_ENUM = 0x7FFFFFFF
 } ward_acl_format;
 
 /* Adds a capability file. `name` names the file in error messages. Parsing

@@ -103,6 +103,8 @@ std::string_view default_port(std::string_view scheme) noexcept {
 
 result<Glob> Glob::compile(std::string_view pattern) {
   if (pattern.empty()) return Error(errc::invalid_argument, "an empty window or webview glob matches nothing");
+  if (pattern.size() > 1024) // labels are at most 256 bytes; a longer glob is a mistake, not a pattern
+    return Error(errc::invalid_argument, "a window or webview glob is longer than 1024 bytes");
   Glob glob;
   glob.pattern_ = std::string(pattern);
   glob.literal_ = pattern.find_first_of("*?[") == std::string_view::npos;

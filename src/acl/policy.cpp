@@ -61,8 +61,11 @@ struct GrantIndex {
     const auto in = [&](const std::vector<std::uint32_t> &list) {
       return std::any_of(list.begin(), list.end(), [&](std::uint32_t i) { return visit(grants[i]); });
     };
-    if (const auto found = by_window.find(window); found != by_window.end() && in(found->second)) return true;
-    if (const auto found = by_webview.find(webview); found != by_webview.end() && in(found->second)) return true;
+    if (grants.empty()) return false;
+    if (!by_window.empty())
+      if (const auto found = by_window.find(window); found != by_window.end() && in(found->second)) return true;
+    if (!by_webview.empty())
+      if (const auto found = by_webview.find(webview); found != by_webview.end() && in(found->second)) return true;
     return in(unindexed);
   }
 };

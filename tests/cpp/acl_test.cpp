@@ -317,6 +317,11 @@ permissions = ["a"]
   CHECK(resolve_error({json("url.json", R"({"identifier":"c","windows":["m"],"remote":{"urls":["tauri.app"]},
                                             "permissions":["allow-greet"]})")})
             .find("invalid remote URL pattern `tauri.app`") != std::string::npos);
+  CHECK(resolve_error({json("empty.json", R"({"identifier":"c","windows":[""],"permissions":["allow-greet"]})")})
+            .find("an empty window or webview glob matches nothing") != std::string::npos);
+  CHECK(resolve_error({json("huge.json", R"({"identifier":"c","windows":[")" + std::string(2000, 'w') +
+                                             R"("],"permissions":["allow-greet"]})")})
+            .find("longer than 1024 bytes") != std::string::npos);
   CHECK(resolve_error({toml("nul.toml", std::string("identifier = \"c\"\0", 17))}) == "nul.toml: the file contains a NUL byte");
   CHECK(resolve_error({json("utf8.json", "{\"identifier\":\"c\xff\"}")}) == "utf8.json: the file is not valid UTF-8");
   CHECK(resolve_error({cap(R"(["allow-greet"])"), cap(R"(["allow-greet"])")}).find("capability `c` is defined twice") !=
