@@ -14,6 +14,7 @@ constexpr std::size_t max_origin_bytes = 8192;
 constexpr std::string_view empty_object_text = "{}";
 
 bool iequals(std::string_view a, std::string_view b) noexcept {
+  if (a == b) return true; // hosts and pages nearly always send the canonical spelling
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
            const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
            return lower(x) == lower(y);
