@@ -124,20 +124,20 @@ void App::invoke_async(const MessageRequest &request, ResponseCallback done) con
       std::move(done));
 }
 
-acl::Policy App::policy() const { return *core_->policy.load(std::memory_order_acquire); }
+acl::Policy App::policy() const { return *core_->current_policy(); }
 
 result<void> App::add_capability(const acl::Source &capability) const {
   std::lock_guard writer(core_->policy_writer);
-  acl::PolicyInput input = core_->policy.load(std::memory_order_acquire)->input();
+  acl::PolicyInput input = core_->current_policy()->input();
   input.capabilities.push_back(capability);
   auto resolved = acl::Policy::resolve(input);
   if (!resolved) return std::move(resolved).assume_error();
-  core_->policy.store(std::make_shared<const acl::Policy>(std::move(resolved).assume_value()), std::memory_order_release);
+  core_->replace_policy(std::make_shared<const acl::Policy>(std::move(resolved).assume_value()));
   return success();
 }
 
 std::string App::explain(const acl::AccessRequest &request) const {
-  return core_->policy.load(std::memory_order_acquire)->explain(request);
+  return core_->current_policy()->explain(request);
 }
 
 std::string_view App::invoke_key() const noexcept { return core_->invoke_key; }

@@ -144,7 +144,7 @@ result<App> AppBuilder::build() {
   core->audit_sink = std::move(data->audit_sink);
   for (const auto &warning : policy.value().warnings())
     core->log(LogLevel::warn, Error(errc::ok, warning), {});
-  core->policy.store(std::make_shared<const acl::Policy>(std::move(policy).assume_value()));
+  core->policy = std::make_shared<const acl::Policy>(std::move(policy).assume_value());
   core->states = std::move(data->states);
   for (auto &[name, handler] : data->commands) WARD_TRY(handler->bind(core->states));
   core->commands = std::move(data->commands);

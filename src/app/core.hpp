@@ -50,9 +50,21 @@ struct AppCore {
   LogSink log_sink;
   AuditSink audit_sink;
   std::string invoke_key;
-  /// Read on every request, replaced whole by add_capability (writers serialize on policy_writer).
-  mutable std::atomic<std::shared_ptr<const acl::Policy>> policy;
-  mutable std::mutex policy_writer;
+  /// The policy in force: read on every request, replaced whole by add_capability. A writer
+  /// resolves the new policy with no lock held and takes `policy_mutex` only to swap the
+  /// pointer; a reader holds it only to copy the pointer. (libstdc++ 12's
+  /// atomic<shared_ptr> would do the same with a lock bit ThreadSanitizer cannot see.)
+  [[nodiscard]] std::shared_ptr<const acl::Policy> current_policy() const {
+    std::lock_guard lock(policy_mutex);
+    return policy;
+  }
+  void replace_policy(std::shared_ptr<const acl::Policy> next) const {
+    std::lock_guard lock(policy_mutex);
+    policy.swap(next); // the old policy is released after the lock, below, by `next`
+  }
+  mutable std::shared_ptr<const acl::Policy> policy;
+  mutable std::mutex policy_mutex;
+  mutable std::mutex policy_writer; ///< serializes add_capability (resolution runs under it)
   // Declared before the commands so that handlers (which may point at state) are destroyed first.
   StateRegistry states;
   CommandTable commands;

@@ -105,7 +105,7 @@ DispatchOutcome dispatch(const std::shared_ptr<const AppCore> &app, const result
   }
 
   // Default-deny: a command runs only if the policy in force now grants it to this request.
-  const auto policy = app->policy.load(std::memory_order_acquire);
+  const auto policy = app->current_policy();
   const acl::AccessRequest access{envelope.command, envelope.window, envelope.webview, envelope.origin};
   const std::uint64_t invoke_id = app->next_invoke_id.fetch_add(1, std::memory_order_relaxed);
   if (!policy->allows(access)) {
