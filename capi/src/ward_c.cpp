@@ -368,12 +368,8 @@ ward_status ward_builder_load_acl_directory(ward_builder *builder, const char *p
   return guarded([&] {
     if (!builder) return fail_invalid("builder is NULL");
     if (!valid_string(path, path_len)) return fail_invalid("path is NULL with a non-zero length");
-    auto loaded = ward::acl::read_directory(std::string(view(path, path_len)));
-    if (!loaded) return fail(loaded.error());
-    for (auto &plugin : loaded.value().plugins)
-      for (auto &file : plugin.files) builder->builder.permissions(plugin.plugin, std::move(file));
-    for (auto &capability : loaded.value().capabilities) builder->builder.capability(std::move(capability));
-    return WARD_OK;
+    auto added = builder->builder.add_acl_directory(std::string(view(path, path_len)));
+    return added ? WARD_OK : fail(added.error());
   });
 }
 

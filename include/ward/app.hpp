@@ -96,6 +96,8 @@ public:
   /// Adds a capability file.
   AppBuilder &capability(acl::Source capability);
   /// Reads DIR/capabilities/* and DIR/permissions/<plugin>/* (the app's under permissions/app/).
+  /// add_acl_directory reports an unreadable directory or file at once.
+  result<void> add_acl_directory(const std::filesystem::path &directory);
   AppBuilder &acl_directory(const std::filesystem::path &directory);
   /// The origins that count as the app's own pages (default: tauri://localhost, http://tauri.localhost).
   AppBuilder &app_origins(std::vector<std::string> origins);

@@ -64,15 +64,17 @@ AppBuilder &AppBuilder::capability(acl::Source capability) {
   return *this;
 }
 
-AppBuilder &AppBuilder::acl_directory(const std::filesystem::path &directory) {
+result<void> AppBuilder::add_acl_directory(const std::filesystem::path &directory) {
   auto loaded = acl::read_directory(directory);
-  if (!loaded) {
-    remember(std::move(loaded).assume_error());
-    return *this;
-  }
+  if (!loaded) return std::move(loaded).assume_error();
   for (auto &plugin : loaded.value().plugins)
     for (auto &file : plugin.files) permissions(plugin.plugin, std::move(file));
   for (auto &capability : loaded.value().capabilities) this->capability(std::move(capability));
+  return success();
+}
+
+AppBuilder &AppBuilder::acl_directory(const std::filesystem::path &directory) {
+  remember(add_acl_directory(directory));
   return *this;
 }
 
