@@ -89,6 +89,10 @@ Error not_raw_body(std::string_view command) {
                                        "` expects a raw body (Content-Type: application/octet-stream)");
 }
 
+Error not_a_channel(std::string_view command, std::string_view key) {
+  return invalid_argument(command, key, Error(errc::invalid_args, "expected a channel (\"__CHANNEL__:<id>\")"));
+}
+
 String encode_error_value(const Error &error) {
   String out;
   JsonWriter writer(out);

@@ -7,12 +7,12 @@
 namespace ward {
 namespace {
 
-constexpr std::array<std::string_view, 19> errc_names{
+constexpr std::array<std::string_view, 20> errc_names{
     "ok",                  "invalid_argument",   "abi_mismatch",         "unknown_command",
     "invalid_args",        "invalid_request",    "invalid_invoke_key",   "limit_exceeded",
     "command_rejected",    "internal",           "duplicate_command",    "state_not_managed",
     "state_already_managed", "invalid_name",     "already_answered",     "not_allowed",
-    "cancelled",           "busy",               "out_of_memory",
+    "cancelled",           "busy",               "out_of_memory",       "closed",
 };
 
 class WardCategory final : public std::error_category {

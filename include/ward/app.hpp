@@ -3,8 +3,11 @@
 
 #include <ward/acl.hpp>
 #include <ward/command.hpp>
+#include <ward/delivery.hpp>
 #include <ward/error.hpp>
+#include <ward/events.hpp>
 #include <ward/host.hpp>
+#include <ward/resources.hpp>
 #include <ward/limits.hpp>
 #include <ward/log.hpp>
 
@@ -34,6 +37,18 @@ struct AuditRecord {
   std::uint64_t invoke_id;
 };
 using AuditSink = std::function<void(const AuditRecord &)>;
+
+/// The executor that runs async commands.
+struct ExecutorOptions {
+  std::uint32_t workers = 2;          ///< threads (at least 1)
+  std::uint32_t queue_capacity = 1024; ///< invokes waiting for a worker; beyond it, errc::busy at once
+};
+
+/// Bounds on what waits for the host's delivery callback.
+struct DeliveryOptions {
+  std::uint32_t channel_capacity = 1024;  ///< messages one channel may have queued (then backpressure)
+  std::uint32_t queue_capacity = 65'536;  ///< deliveries queued in all (then emit and send wait)
+};
 
 /// A built app: an immutable table of commands, managed state and limits. Every member is
 /// thread-safe. Copies share the same app.
@@ -70,10 +85,62 @@ public:
   /// Why a request would be allowed or denied, as JSON (documented in README.md, "Explaining a decision").
   [[nodiscard]] std::string explain(const acl::AccessRequest &request) const;
 
+  // --- deliveries ----------------------------------------------------------------------------
+  /// Handles a request whose reply goes to the delivery sink (DeliveryKind::reply), ordered with
+  /// the events and channel messages for the same webview. Without a sink, errc::invalid_argument.
+  result<void> post(const Request &request) const;
+  result<void> post(const MessageRequest &request) const;
+
+  // --- webviews: the host reports their life so that ward can clean up after them --------------
+  /// A webview was created in a window (labels validated).
+  result<void> webview_created(std::string_view webview, std::string_view window) const;
+  /// A webview navigated to a new page: its in-flight invokes are cancelled, its page listeners
+  /// removed and its channels closed (the page that owned them is gone). Resources stay.
+  void webview_navigated(std::string_view webview) const;
+  /// A webview was destroyed: as navigated, and its resources are closed.
+  void webview_destroyed(std::string_view webview) const;
+
+  // --- events --------------------------------------------------------------------------------
+  /// Emits to every listener (backend and pages). The payload is JSON text (validated).
+  result<void> emit(const EventName &event, std::string_view payload_json) const;
+  template <Encodable T> result<void> emit_value(const EventName &event, const T &payload) const {
+    const auto json = to_json(payload);
+    return emit(event, std::string_view(json.data(), json.size()));
+  }
+  /// Emits to the listeners whose target matches `target` (Tauri's rules, see event_target_matches).
+  result<void> emit_to(const EventTarget &target, const EventName &event, std::string_view payload_json) const;
+  /// Emits to the listeners whose target `filter` accepts.
+  result<void> emit_filter(const EventName &event, std::string_view payload_json, const EventFilter &filter) const;
+  /// Backend listeners, called on the emitting thread. `target` is what the listener listens on
+  /// (Tauri's `app.listen` listens on `Any`). They must not throw.
+  ListenerId listen(const EventName &event, EventListener listener, EventTarget target = EventTarget::any()) const;
+  /// As listen, removed after the first event.
+  ListenerId once(const EventName &event, EventListener listener, EventTarget target = EventTarget::any()) const;
+  /// Removes a backend or page listener; false if there was none.
+  bool unlisten(ListenerId id) const;
+  /// Listeners registered now, backend and pages.
+  [[nodiscard]] std::size_t listener_count() const;
+
+  // --- resources -----------------------------------------------------------------------------
+  /// The resource table as seen from `webview`.
+  [[nodiscard]] Resources resources(std::string_view webview) const;
+
+  // --- lifetime ------------------------------------------------------------------------------
+  /// Shuts the app down: new requests get errc::closed; in-flight invokes are cancelled and
+  /// answered; waits for running handlers to return and for queued deliveries to reach the sink;
+  /// closes channels and resources. Idempotent. Runs by itself when the last App copy the host
+  /// holds is destroyed. Must not be called from a handler waiting on its own completion.
+  void shutdown() const;
+
 private:
   friend class AppBuilder;
-  explicit App(std::shared_ptr<const detail::AppCore> core) noexcept : core_(std::move(core)) {}
+  friend struct detail::AppCore;
+  App(std::shared_ptr<const detail::AppCore> core, std::shared_ptr<void> owner) noexcept
+      : core_(std::move(core)), owner_(std::move(owner)) {}
   std::shared_ptr<const detail::AppCore> core_;
+  /// Shared by the host's copies only: the last one shuts the app down. Empty in the App a
+  /// handler receives, so a handler never keeps its own app from shutting down.
+  std::shared_ptr<void> owner_;
 };
 
 /// Collects commands, state, limits and the log sink, then builds an App. Not thread-safe.
@@ -107,6 +174,34 @@ public:
   AppBuilder &acl_unknown_fields_are_errors(bool are_errors);
   /// Receives every denied request, on the invoking thread. Must not throw.
   AppBuilder &audit_sink(AuditSink sink);
+
+  // --- the live half ---------------------------------------------------------------------------
+  /// Where events, channel messages and posted replies go (see delivery.hpp).
+  AppBuilder &delivery_sink(DeliverySink sink);
+  AppBuilder &delivery_options(const DeliveryOptions &options);
+  /// The executor of async commands (started by build() if there is one).
+  AppBuilder &executor(const ExecutorOptions &options);
+
+  /// Registers a typed command that runs on the executor (its arguments are copied first). Its
+  /// handler may also take a CancellationToken.
+  template <class F, std::size_t N>
+  result<void> add_async_command(std::string_view name, F &&handler, const arg_names<N> &names,
+                                 CommandOptions options = {}) {
+    options.execution = Execution::executor;
+    return add_command(name, std::forward<F>(handler), names, options);
+  }
+  template <class F> result<void> add_async_command(std::string_view name, F &&handler, CommandOptions options = {}) {
+    return add_async_command(name, std::forward<F>(handler), arg_names<0>{}, options);
+  }
+  template <class F, std::size_t N>
+  AppBuilder &async_command(std::string_view name, F &&handler, const arg_names<N> &names, CommandOptions options = {}) {
+    remember(add_async_command(name, std::forward<F>(handler), names, options));
+    return *this;
+  }
+  template <class F> AppBuilder &async_command(std::string_view name, F &&handler, CommandOptions options = {}) {
+    remember(add_async_command(name, std::forward<F>(handler), options));
+    return *this;
+  }
   /// Names of the commands registered so far, sorted.
   [[nodiscard]] std::vector<std::string> command_names() const;
 
@@ -115,7 +210,7 @@ public:
   result<void> add_command(std::string_view name, F &&handler, const arg_names<N> &names,
                            CommandOptions options = {}) {
     return add_handler(name, std::make_unique<detail::TypedCommand<std::decay_t<F>>>(
-                                 std::string(name), std::forward<F>(handler), names, options.arg_case));
+                                 std::string(name), std::forward<F>(handler), names, options));
   }
   /// Registers a typed command that takes no JSON arguments.
   template <class F> result<void> add_command(std::string_view name, F &&handler, CommandOptions options = {}) {

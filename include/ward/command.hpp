@@ -7,15 +7,22 @@
 //   - const Invocation &           the whole request;
 //   - std::span<const std::byte>   the raw body (application/octet-stream), zero-copy;
 //   - Responder                    answer later, from any thread (the handler then returns void);
-//   - Scopes<T>                    the ACL scope entries that let this request in, decoded as T.
+//   - Scopes<T>                    the ACL scope entries that let this request in, decoded as T;
+//   - Channel                      a JSON argument ("__CHANNEL__:<id>") turned into a stream to the page;
+//   - CancellationToken            fires when the invoke is cancelled (async commands and Responders);
+//   - Resources                    the resource table of the invoking webview;
+//   - const App &                  the app (to emit events); it never keeps the app from shutting down.
 // It returns void (null), a value, Bytes (sent raw), result<T> (an Error's public message becomes
 // the rejection) or command_result<T, E> (E's JSON is the rejection value, as in Tauri).
 
 #include <ward/acl.hpp>
+#include <ward/cancel.hpp>
+#include <ward/channel.hpp>
 #include <ward/codec.hpp>
 #include <ward/context.hpp>
 #include <ward/error.hpp>
 #include <ward/host.hpp>
+#include <ward/resources.hpp>
 #include <ward/responder.hpp>
 #include <ward/state.hpp>
 
@@ -23,6 +30,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -33,6 +41,8 @@
 #include <vector>
 
 namespace ward {
+
+class App;
 
 /// Raw bytes a handler answers with, sent as application/octet-stream without JSON or base64.
 using Bytes = std::vector<std::byte>;
@@ -51,8 +61,13 @@ template <class T> struct Scopes {
 /// `file_path` into `filePath`; `snake` uses the names as given.
 enum class ArgCase : std::uint8_t { camel, snake };
 
+/// Where a command's handler runs: on the invoking thread, or on the app's executor (an async
+/// command: its request is copied, it gets a cancellation token, a full queue answers errc::busy).
+enum class Execution : std::uint8_t { caller, executor };
+
 struct CommandOptions {
   ArgCase arg_case = ArgCase::camel;
+  Execution execution = Execution::caller;
 };
 
 /// The names of a handler's JSON arguments, in parameter order: `ward::arg_names{"name", "times"}`.
@@ -75,6 +90,7 @@ class StateRegistry;
 /// Parses one JSON text and hands its root to `use` (for scope entries).
 [[nodiscard]] result<void> with_parsed_json(std::string_view text, const std::function<result<void>(const JsonValue &)> &use);
 [[nodiscard]] Error invalid_scope_entry(std::string_view command, std::string_view entry, const Error &cause);
+[[nodiscard]] Error not_a_channel(std::string_view command, std::string_view key);
 } // namespace detail
 
 /// Where a handler's answer goes. Exactly one of resolve / reject / defer per call.
@@ -101,6 +117,8 @@ public:
   }
   /// Runs the command. May throw: the app turns an exception into an internal-error response.
   virtual void call(const Invocation &invocation, ReplyTarget &target) = 0;
+  /// Where call() runs.
+  [[nodiscard]] virtual Execution execution() const noexcept { return Execution::caller; }
 };
 
 namespace detail {
@@ -118,11 +136,15 @@ template <class T, class E>
 struct is_command_result<boost::outcome_v2::basic_result<T, E, boost::outcome_v2::policy::terminate>>
     : std::true_type {};
 
-enum class ParamKind { json, state, context, invocation, body, responder, scopes };
+enum class ParamKind { json, state, context, invocation, body, responder, scopes, channel, cancel, resources, app };
 
 template <class P> constexpr ParamKind param_kind() {
   using D = std::remove_cvref_t<P>;
   if constexpr (is_state<D>::value) return ParamKind::state;
+  else if constexpr (std::is_same_v<D, Channel>) return ParamKind::channel;
+  else if constexpr (std::is_same_v<D, CancellationToken>) return ParamKind::cancel;
+  else if constexpr (std::is_same_v<D, Resources>) return ParamKind::resources;
+  else if constexpr (std::is_same_v<D, App>) return ParamKind::app;
   else if constexpr (std::is_same_v<D, InvokeContext>) return ParamKind::context;
   else if constexpr (std::is_same_v<D, Invocation>) return ParamKind::invocation;
   else if constexpr (std::is_same_v<D, std::span<const std::byte>>) return ParamKind::body;
@@ -165,6 +187,22 @@ template <class P> struct ParamSlot<P, ParamKind::scopes> {
     else return std::move(scopes);
   }
 };
+template <class P> struct ParamSlot<P, ParamKind::channel> {
+  std::optional<Channel> channel;
+  Channel get() { return std::move(*channel); }
+};
+template <class P> struct ParamSlot<P, ParamKind::cancel> {
+  CancellationToken token;
+  CancellationToken get() const { return token; }
+};
+template <class P> struct ParamSlot<P, ParamKind::resources> {
+  std::optional<Resources> resources;
+  Resources get() { return std::move(*resources); }
+};
+template <class P> struct ParamSlot<P, ParamKind::app> {
+  const App *app = nullptr;
+  const App &get() const { return *app; }
+};
 template <class P> struct ParamSlot<P, ParamKind::responder> {
   std::optional<Responder> responder;
   Responder get() { return std::move(*responder); }
@@ -187,14 +225,14 @@ template <class Params> struct ParamInfo;
 template <class... P> struct ParamInfo<std::tuple<P...>> {
   static constexpr std::size_t count = sizeof...(P);
   static constexpr std::array<ParamKind, count> kinds{param_kind<P>()...};
-  static constexpr std::size_t json_count =
-      ((param_kind<P>() == ParamKind::json ? 1u : 0u) + ... + 0u);
+  static constexpr bool takes_key(ParamKind kind) { return kind == ParamKind::json || kind == ParamKind::channel; }
+  static constexpr std::size_t json_count = ((takes_key(param_kind<P>()) ? 1u : 0u) + ... + 0u);
   static constexpr bool defers = ((param_kind<P>() == ParamKind::responder) || ...);
   /// For each parameter, its index among the JSON arguments.
   static constexpr std::array<std::size_t, count> json_index = [] {
     std::array<std::size_t, count> indices{};
     std::size_t next = 0;
-    for (std::size_t i = 0; i < count; ++i) indices[i] = kinds[i] == ParamKind::json ? next++ : 0;
+    for (std::size_t i = 0; i < count; ++i) indices[i] = takes_key(kinds[i]) ? next++ : 0;
     return indices;
   }();
 };
@@ -231,12 +269,14 @@ template <class F> class TypedCommand final : public CommandHandler {
 
 public:
   template <std::size_t N>
-  TypedCommand(std::string command, F fn, const arg_names<N> &names, ArgCase arg_case)
-      : command_(std::move(command)), fn_(std::move(fn)) {
+  TypedCommand(std::string command, F fn, const arg_names<N> &names, CommandOptions options)
+      : command_(std::move(command)), fn_(std::move(fn)), execution_(options.execution) {
     static_assert(N == Info::json_count,
-                  "ward::arg_names must name exactly the handler's JSON arguments, in order");
-    for (std::size_t i = 0; i < N; ++i) keys_[i] = to_arg_key(names.names[i], arg_case);
+                  "ward::arg_names must name exactly the handler's JSON arguments (Channels included), in order");
+    for (std::size_t i = 0; i < N; ++i) keys_[i] = to_arg_key(names.names[i], options.arg_case);
   }
+
+  [[nodiscard]] Execution execution() const noexcept override { return execution_; }
 
   result<void> bind(const StateRegistry &registry) override {
     return bind_states(registry, std::make_index_sequence<Info::count>{});
@@ -305,6 +345,25 @@ private:
         target.reject(invalid_argument(command_, key, std::move(decoded).assume_error()));
         return false;
       }
+    } else if constexpr (kind == ParamKind::channel) {
+      const std::string &key = keys_[Info::json_index[I]];
+      auto value = args.find(key);
+      if (!value) {
+        target.reject(missing_argument(command_, key));
+        return false;
+      }
+      auto channel = invocation.channel(*value);
+      if (!channel) {
+        target.reject(not_a_channel(command_, key));
+        return false;
+      }
+      slot.channel.emplace(std::move(channel).assume_value());
+    } else if constexpr (kind == ParamKind::cancel) {
+      slot.token = invocation.cancellation();
+    } else if constexpr (kind == ParamKind::resources) {
+      slot.resources.emplace(invocation.resources());
+    } else if constexpr (kind == ParamKind::app) {
+      slot.app = &invocation.app();
     } else if constexpr (kind == ParamKind::state) {
       slot.pointer = std::get<I>(states_);
     } else if constexpr (kind == ParamKind::context) {
@@ -351,6 +410,7 @@ private:
 
   std::string command_;
   F fn_;
+  Execution execution_;
   std::array<std::string, Info::json_count> keys_;
   typename StatePointers<Params>::type states_{};
 };

@@ -3,7 +3,10 @@
 // handlers) and Invocation (everything, for handlers that read the request themselves).
 
 #include <ward/acl.hpp>
+#include <ward/cancel.hpp>
+#include <ward/channel.hpp>
 #include <ward/json.hpp>
+#include <ward/resources.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -13,6 +16,8 @@
 #include <typeindex>
 
 namespace ward {
+
+class App;
 
 /// Who invoked a command. Borrowed: valid for the handler call.
 struct InvokeContext {
@@ -25,9 +30,11 @@ struct InvokeContext {
   std::uint32_t error_id = 0;
 };
 
+class Invocation;
 namespace detail {
 struct InvocationData;
-}
+const InvocationData &data_of(const Invocation &invocation) noexcept;
+} // namespace detail
 
 /// One command call as a handler sees it. Borrowed: valid for the handler call only (copy what a
 /// deferred reply needs).
@@ -51,8 +58,18 @@ public:
   /// Managed state by type or by name (nullptr if not managed).
   [[nodiscard]] void *state(std::type_index type) const noexcept;
   [[nodiscard]] void *state(std::string_view name) const noexcept;
+  /// This invoke's cancellation (never cancelled for a command that runs on the caller's thread
+  /// and answers before returning).
+  [[nodiscard]] CancellationToken cancellation() const;
+  /// The channel an argument names ("__CHANNEL__:<id>"), bound to the invoking webview.
+  [[nodiscard]] result<Channel> channel(const JsonValue &argument) const;
+  /// The invoking webview's resources.
+  [[nodiscard]] Resources resources() const;
+  /// The app (a handle that does not keep it from shutting down).
+  [[nodiscard]] const App &app() const noexcept;
 
 private:
+  friend const detail::InvocationData &detail::data_of(const Invocation &invocation) noexcept;
   const detail::InvocationData *data_;
 };
 

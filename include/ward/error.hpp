@@ -35,6 +35,7 @@ enum class errc : int {
   cancelled = 16,
   busy = 17,
   out_of_memory = 18,
+  closed = 19, ///< the channel, webview or app is closed
 };
 
 /// The category of ward's error codes ("ward").

@@ -1,5 +1,6 @@
 #include "try.hpp"
 #include "app/core.hpp"
+#include "app/builtins.hpp"
 #include "ipc/invoke_key.hpp"
 #include "json/document.hpp"
 
@@ -19,6 +20,9 @@ struct BuilderData {
   StateRegistry states;
   CommandTable commands;
   std::optional<Error> first_error;
+  DeliverySink delivery_sink;
+  DeliveryOptions delivery_options;
+  ExecutorOptions executor_options;
 };
 
 namespace {
@@ -93,6 +97,21 @@ AppBuilder &AppBuilder::acl_unknown_fields_are_errors(bool are_errors) {
   return *this;
 }
 
+AppBuilder &AppBuilder::delivery_sink(DeliverySink sink) {
+  data_->delivery_sink = std::move(sink);
+  return *this;
+}
+
+AppBuilder &AppBuilder::delivery_options(const DeliveryOptions &options) {
+  data_->delivery_options = options;
+  return *this;
+}
+
+AppBuilder &AppBuilder::executor(const ExecutorOptions &options) {
+  data_->executor_options = options;
+  return *this;
+}
+
 AppBuilder &AppBuilder::audit_sink(AuditSink sink) {
   data_->audit_sink = std::move(sink);
   return *this;
@@ -136,6 +155,7 @@ result<App> AppBuilder::build() {
   if (data->first_error) return std::move(*data->first_error);
   WARD_TRY(detail::validate(data->limits));
 
+  WARD_TRY(detail::add_builtin_commands(data->commands, data->acl));
   for (const auto &[name, handler] : data->commands) data->acl.commands.push_back(name);
   auto policy = acl::Policy::resolve(data->acl);
   if (!policy) return std::move(policy).assume_error();
@@ -151,7 +171,26 @@ result<App> AppBuilder::build() {
   for (auto &[name, handler] : data->commands) WARD_TRY(handler->bind(core->states));
   core->commands = std::move(data->commands);
   WARD_TRY_ASSIGN(core->invoke_key, detail::generate_invoke_key());
-  return App(std::shared_ptr<const detail::AppCore>(std::move(core)));
+  core->delivery_options = data->delivery_options;
+  if (data->delivery_sink) {
+    core->deliverer = detail::Deliverer::start(
+        std::move(data->delivery_sink), data->delivery_options.queue_capacity,
+        [sink = core->log_sink](std::string_view what) {
+          if (!sink) return;
+          try {
+            sink(LogRecord{LogLevel::error, errc::internal, "", what, {}});
+          } catch (...) {
+          }
+        });
+  }
+  const bool has_async = std::any_of(core->commands.begin(), core->commands.end(), [](const auto &entry) {
+    return entry.second->execution() == Execution::executor;
+  });
+  if (has_async) core->executor = std::make_unique<detail::Executor>(data->executor_options);
+  std::shared_ptr<const detail::AppCore> shared(std::move(core));
+  // The host's copies share `owner`; when the last goes, the app shuts down.
+  std::shared_ptr<void> owner(nullptr, [shared](void *) { shared->shutdown(); });
+  return detail::AppCore::make_app(shared, std::move(owner));
 }
 
 } // namespace ward

@@ -1,6 +1,14 @@
 #pragma once
 // The built app's private parts, shared by the dispatch path, responders and the public App.
 
+#include "app/strings.hpp"
+#include "live/cancel_state.hpp"
+#include "live/deliverer.hpp"
+#include "live/event_bus.hpp"
+#include "live/executor.hpp"
+#include "live/inflight.hpp"
+#include "live/resource_table.hpp"
+
 #include <ward/app.hpp>
 #include <ward/command.hpp>
 #include <ward/context.hpp>
@@ -37,9 +45,18 @@ private:
   std::vector<std::pair<std::string, std::shared_ptr<void>>> named_;
 };
 
-struct StringHash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view text) const noexcept { return std::hash<std::string_view>{}(text); }
+struct ChannelState;
+
+/// The channels handed to handlers, by webview, so that a navigation can close them.
+class ChannelRegistry {
+public:
+  void add(const std::shared_ptr<ChannelState> &channel);
+  /// Closes the channels of one webview (all of them if `webview` is empty) without an end message.
+  void abandon(std::string_view webview);
+
+private:
+  std::mutex mutex_;
+  std::vector<std::weak_ptr<ChannelState>> channels_;
 };
 
 using CommandTable =
@@ -70,6 +87,32 @@ struct AppCore {
   CommandTable commands;
   mutable std::atomic<std::uint64_t> next_invoke_id{1};
 
+  // --- the live half ---------------------------------------------------------------------------
+  DeliveryOptions delivery_options;
+  std::shared_ptr<Deliverer> deliverer; ///< null without a delivery sink
+  std::unique_ptr<Executor> executor;   ///< null without async commands
+  mutable EventBus events;
+  mutable InflightTable inflight;
+  std::shared_ptr<ResourceTable> resources = std::make_shared<ResourceTable>();
+  mutable ChannelRegistry channels;
+  mutable std::atomic<bool> closed{false};
+  mutable std::mutex shutdown_mutex;
+
+  ~AppCore();
+  /// An App handle; `owner` is what the host's copies share (null for a handler's handle).
+  static App make_app(std::shared_ptr<const AppCore> core, std::shared_ptr<void> owner) {
+    return App(std::move(core), std::move(owner));
+  }
+  /// See App::shutdown.
+  void shutdown() const;
+  /// Emits to the listeners `selected` accepts (by their target).
+  result<void> emit(const EventName &event, std::string_view payload_json,
+                    const std::function<bool(const EventTarget &)> &selected) const;
+  /// Queues a delivery; false (and logged) if it cannot go anywhere.
+  bool deliver_to_page(QueuedDelivery delivery) const;
+  /// Cancels, closes and forgets what belongs to a webview's page.
+  void forget_page(std::string_view webview, CancelReason reason) const;
+
   /// Sends a record to the host's log sink, if any; never throws.
   void log(LogLevel level, const Error &error, std::string_view command) const noexcept;
 };
@@ -84,8 +127,14 @@ struct InvocationData {
   std::span<const Header> headers;
   const StateRegistry *states = nullptr;
   const acl::Policy *policy = nullptr;
+  const std::shared_ptr<const AppCore> *core = nullptr;
   mutable std::optional<acl::ResolvedScopes> scopes; ///< computed on first use
+  mutable std::shared_ptr<CancelState> cancel;       ///< created on first use (or by the executor)
+  mutable std::optional<App> app;                   ///< created on first use
 };
+
+/// The data behind an Invocation (for ward's own built-in commands).
+const InvocationData &data_of(const Invocation &invocation) noexcept;
 
 /// The state a Responder shares with whoever waits for the answer.
 struct PendingReply {
@@ -95,6 +144,7 @@ struct PendingReply {
   std::uint32_t error_id = 0;
   std::function<void(Response)> complete; ///< called exactly once
   std::atomic<bool> answered{false};
+  std::uint64_t inflight_id = 0;          ///< its entry in app->inflight, 0 if none
 
   /// Answers unless already answered (then errc::already_answered).
   result<void> answer(errc code, BodyKind kind, String body);

@@ -1,18 +1,21 @@
 #include "app/dispatch.hpp"
 
+#include "json/document.hpp"
 #include "json/element.hpp"
 
 #include <exception>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace ward::detail {
 namespace {
 
 class DispatchTarget final : public ReplyTarget {
 public:
-  DispatchTarget(const std::shared_ptr<const AppCore> &app, const Envelope &envelope,
+  DispatchTarget(const std::shared_ptr<const AppCore> &app, const Envelope &envelope, const InvocationData &data,
                  App::ResponseCallback *async_done) noexcept
-      : app_(app), envelope_(envelope), async_done_(async_done) {}
+      : app_(app), envelope_(envelope), data_(data), async_done_(async_done) {}
 
   void resolve(String body, BodyKind kind) override {
     if (stage_ != Stage::open) return;
@@ -50,6 +53,13 @@ public:
       waiter_ = std::make_shared<ResponseWaiter>();
       pending->complete = [waiter = waiter_](Response response) { waiter->set(std::move(response)); };
     }
+    // A deferred reply can be cancelled: by the page, a navigation, or shutdown.
+    if (!data_.cancel) data_.cancel = std::make_shared<CancelState>();
+    pending->inflight_id = data_.context.id;
+    app_->inflight.add(data_.context.id,
+                       InflightInvoke{std::string(envelope_.webview), envelope_.callback_id, data_.cancel, pending});
+    if (app_->closed.load(std::memory_order_acquire)) // shut down meanwhile: nobody would cancel it later
+      app_->inflight.cancel_where([&](const InflightInvoke &) { return true; }, CancelReason::shutdown);
     return Responder(std::move(pending));
   }
 
@@ -71,11 +81,160 @@ private:
   enum class Stage { open, answered, deferred };
   const std::shared_ptr<const AppCore> &app_;
   const Envelope &envelope_;
+  const InvocationData &data_;
   App::ResponseCallback *async_done_;
   Stage stage_ = Stage::open;
   Response response_;
   std::shared_ptr<ResponseWaiter> waiter_;
 };
+
+
+/// An async invoke, copied off the host's request so that it outlives the invoke call.
+struct AsyncInvoke {
+  std::shared_ptr<const AppCore> app;
+  CommandHandler *handler = nullptr;
+  std::shared_ptr<PendingReply> pending;
+  std::shared_ptr<CancelState> cancel;
+  std::shared_ptr<const acl::Policy> policy;
+  std::string command, window, webview, origin;
+  std::vector<std::pair<std::string, std::string>> header_text;
+  std::vector<Header> headers;
+  std::vector<std::byte> body;
+  bool raw = false;
+  std::string args_text;
+  InvokeContext context;
+
+  AsyncInvoke() = default;
+  AsyncInvoke(const AsyncInvoke &) = delete;
+  AsyncInvoke &operator=(const AsyncInvoke &) = delete;
+  /// A task dropped unrun (shutdown) still answers.
+  ~AsyncInvoke() {
+    if (pending && !pending->answered.load(std::memory_order_acquire))
+      (void)pending->answer_error(Error(errc::cancelled, "cancelled"));
+  }
+};
+
+/// Where an async handler's answer goes: straight to the pending reply.
+class AsyncTarget final : public ReplyTarget {
+public:
+  explicit AsyncTarget(const std::shared_ptr<PendingReply> &pending) noexcept : pending_(pending) {}
+  void resolve(String body, BodyKind kind) override {
+    if (stage_ != Stage::open) return;
+    stage_ = Stage::answered;
+    (void)pending_->answer(errc::ok, kind, std::move(body));
+  }
+  void reject(Error error) override {
+    if (stage_ != Stage::open) return;
+    stage_ = Stage::answered;
+    (void)pending_->answer_error(error);
+  }
+  Responder defer() override {
+    if (stage_ != Stage::open) {
+      auto answered = std::make_shared<PendingReply>();
+      answered->app = pending_->app;
+      answered->answered.store(true);
+      return Responder(std::move(answered));
+    }
+    stage_ = Stage::deferred;
+    return Responder(pending_);
+  }
+  void finish(const std::string *failure_detail) {
+    const auto &app = *pending_->app;
+    if (failure_detail && stage_ != Stage::open)
+      app.log(LogLevel::error, Error(errc::internal, "internal error", *failure_detail), pending_->command);
+    if (stage_ == Stage::open)
+      reject(Error(errc::internal, "internal error",
+                   failure_detail ? *failure_detail : "command `" + pending_->command + "` returned without answering"));
+  }
+
+private:
+  enum class Stage { open, answered, deferred };
+  const std::shared_ptr<PendingReply> &pending_;
+  Stage stage_ = Stage::open;
+};
+
+void run_async(AsyncInvoke &job) {
+  if (job.pending->answered.load(std::memory_order_acquire)) return; // cancelled while queued
+  AsyncTarget target(job.pending);
+  InvocationData data;
+  data.context = job.context;
+  data.raw = job.raw;
+  data.args_text = job.args_text;
+  data.body = job.body;
+  data.headers = job.headers;
+  data.states = &job.app->states;
+  data.policy = job.policy.get();
+  data.core = &job.app;
+  data.cancel = job.cancel;
+  const std::string_view args_text = job.raw || job.args_text.empty() ? std::string_view("{}") : job.args_text;
+  // Already checked against the limits when the request was read.
+  auto document = ParsedDocument::parse(args_text, unbounded_limits(), "arguments");
+  if (!document) {
+    target.reject(std::move(document).assume_error());
+    return;
+  }
+  data.args = make_value(document.value().root());
+  const Invocation invocation(data);
+  try {
+    job.handler->call(invocation, target);
+  } catch (const std::exception &exception) {
+    const std::string detail = "command `" + job.command + "` threw: " + exception.what();
+    target.finish(&detail);
+    return;
+  } catch (...) {
+    const std::string detail = "command `" + job.command + "` threw a non-standard exception";
+    target.finish(&detail);
+    return;
+  }
+  target.finish(nullptr);
+}
+
+DispatchOutcome dispatch_async(const std::shared_ptr<const AppCore> &app, const Envelope &envelope,
+                               CommandHandler &handler, const InvokeContext &context,
+                               std::shared_ptr<const acl::Policy> policy, App::ResponseCallback *async_done) {
+  auto job = std::make_shared<AsyncInvoke>();
+  job->app = app;
+  job->handler = &handler;
+  job->policy = std::move(policy);
+  job->command = envelope.command;
+  job->window = envelope.window;
+  job->webview = envelope.webview;
+  job->origin = envelope.origin;
+  job->header_text.reserve(envelope.headers.size());
+  for (const auto &header : envelope.headers) job->header_text.emplace_back(header.name, header.value);
+  for (const auto &[name, value] : job->header_text) job->headers.push_back(Header{name, value});
+  job->raw = envelope.raw;
+  job->body.assign(envelope.body.begin(), envelope.body.end());
+  if (!envelope.raw) job->args_text = envelope.args_text;
+  job->context = context;
+  job->context.command = job->command;
+  job->context.window = job->window;
+  job->context.webview = job->webview;
+  job->context.origin = job->origin;
+  job->cancel = std::make_shared<CancelState>();
+
+  auto pending = std::make_shared<PendingReply>();
+  pending->app = app;
+  pending->command = job->command;
+  pending->callback_id = envelope.callback_id;
+  pending->error_id = envelope.error_id;
+  pending->inflight_id = context.id;
+  std::shared_ptr<ResponseWaiter> waiter;
+  if (async_done) {
+    pending->complete = std::move(*async_done);
+  } else {
+    waiter = std::make_shared<ResponseWaiter>();
+    pending->complete = [waiter](Response response) { waiter->set(std::move(response)); };
+  }
+  job->pending = pending;
+  app->inflight.add(context.id, InflightInvoke{job->webview, envelope.callback_id, job->cancel, pending});
+  if (!app->executor || !app->executor->try_submit([job] { run_async(*job); })) {
+    const bool closed = app->closed.load(std::memory_order_acquire);
+    (void)pending->answer_error(closed ? Error(errc::closed, "the app is shut down")
+                                       : Error(errc::busy, "busy: too many commands are waiting; try again later"));
+  }
+  return DispatchOutcome{std::nullopt, std::move(waiter)};
+}
 
 } // namespace
 
@@ -97,6 +256,10 @@ DispatchOutcome dispatch(const std::shared_ptr<const AppCore> &app, const result
                          const Envelope &envelope, App::ResponseCallback *async_done) {
   if (!read)
     return {error_response(*app, read.error(), envelope.command, envelope.callback_id, envelope.error_id), nullptr};
+  if (app->closed.load(std::memory_order_acquire))
+    return {error_response(*app, Error(errc::closed, "the app is shut down"), envelope.command, envelope.callback_id,
+                           envelope.error_id),
+            nullptr};
 
   const auto found = app->commands.find(envelope.command);
   if (found == app->commands.end()) {
@@ -120,14 +283,13 @@ DispatchOutcome dispatch(const std::shared_ptr<const AppCore> &app, const result
     return {error_response(*app, denied, envelope.command, envelope.callback_id, envelope.error_id), nullptr};
   }
 
+  const InvokeContext context{envelope.command, envelope.window,      envelope.webview, envelope.origin,
+                              invoke_id,        envelope.callback_id, envelope.error_id};
+  if (found->second->execution() == Execution::executor)
+    return dispatch_async(app, envelope, *found->second, context, policy, async_done);
+
   InvocationData data;
-  data.context = InvokeContext{envelope.command,
-                               envelope.window,
-                               envelope.webview,
-                               envelope.origin,
-                               invoke_id,
-                               envelope.callback_id,
-                               envelope.error_id};
+  data.context = context;
   data.raw = envelope.raw;
   data.args = make_value(envelope.args);
   data.args_text = envelope.args_text;
@@ -135,9 +297,10 @@ DispatchOutcome dispatch(const std::shared_ptr<const AppCore> &app, const result
   data.headers = envelope.headers;
   data.states = &app->states;
   data.policy = policy.get();
+  data.core = &app;
   const Invocation invocation(data);
 
-  DispatchTarget target(app, envelope, async_done);
+  DispatchTarget target(app, envelope, data, async_done);
   try {
     found->second->call(invocation, target);
   } catch (const std::exception &exception) {

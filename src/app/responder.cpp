@@ -9,6 +9,7 @@ namespace detail {
 result<void> PendingReply::answer(errc code, BodyKind kind, String body) {
   if (answered.exchange(true, std::memory_order_acq_rel))
     return Error(errc::already_answered, "this invocation was already answered");
+  if (inflight_id != 0) app->inflight.remove(inflight_id);
   Response response;
   response.code = code;
   response.kind = kind;
@@ -23,6 +24,7 @@ result<void> PendingReply::answer(errc code, BodyKind kind, String body) {
 result<void> PendingReply::answer_error(const Error &error) {
   if (answered.exchange(true, std::memory_order_acq_rel))
     return Error(errc::already_answered, "this invocation was already answered");
+  if (inflight_id != 0) app->inflight.remove(inflight_id);
   auto done = std::move(complete);
   deliver(*app, done, error_response(*app, error, command, callback_id, error_id));
   return success();

@@ -49,6 +49,13 @@ result<std::string> generate_invoke_key() {
   return key;
 }
 
+result<std::uint64_t> random_u64() {
+  std::uint64_t value = 0;
+  if (!fill_random(reinterpret_cast<unsigned char *>(&value), sizeof value))
+    return Error(errc::internal, "could not draw a random id", "the OS random number generator failed");
+  return value;
+}
+
 bool invoke_key_matches(std::string_view expected, std::string_view provided) noexcept {
   // The key's length is public (it is fixed), so only its content needs constant-time treatment.
   if (expected.size() != provided.size()) return false;

@@ -59,12 +59,13 @@ inline std::string allow_permission(std::string_view command) {
   return plugin + "allow-" + name;
 }
 
-/// A capability granting every command registered so far to every window of the app's pages:
+/// A capability granting core:default (ward's built-in commands) and every command registered so
+/// far to every window of the app's pages:
 /// most tests exercise the invoke path, not the access-control policy (acl_test.cpp does).
 inline void grant_all_commands(ward::AppBuilder &builder) {
-  std::string permissions;
+  std::string permissions = "\"core:default\"";
   for (const auto &command : builder.command_names())
-    permissions += (permissions.empty() ? "\"" : ",\"") + allow_permission(command) + "\"";
+    permissions += ",\"" + allow_permission(command) + "\"";
   builder.capability(ward::acl::Source{
       "test-capability.json",
       R"({"identifier":"test-all","windows":["*"],"webviews":["*"],"permissions":[)" + permissions + "]}",

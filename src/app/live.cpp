@@ -1,0 +1,188 @@
+// The App's live half: events, webview lifecycle, resources, posting, shutdown.
+#include "app/core.hpp"
+#include "app/dispatch.hpp"
+#include "ipc/envelope.hpp"
+#include "json/document.hpp"
+#include "live/channel_state.hpp"
+
+#include <ward/app.hpp>
+#include <ward/names.hpp>
+
+#include <algorithm>
+
+namespace ward {
+namespace detail {
+
+void ChannelRegistry::add(const std::shared_ptr<ChannelState> &channel) {
+  std::lock_guard lock(mutex_);
+  std::erase_if(channels_, [](const auto &weak) { return weak.expired(); });
+  channels_.push_back(channel);
+}
+
+void ChannelRegistry::abandon(std::string_view webview) {
+  std::vector<std::shared_ptr<ChannelState>> selected;
+  {
+    std::lock_guard lock(mutex_);
+    std::erase_if(channels_, [&](const auto &weak) {
+      auto channel = weak.lock();
+      if (!channel) return true;
+      if (!webview.empty() && channel->webview != webview) return false;
+      selected.push_back(std::move(channel));
+      return true;
+    });
+  }
+  for (const auto &channel : selected) channel->abandon();
+}
+
+AppCore::~AppCore() { shutdown(); }
+
+bool AppCore::deliver_to_page(QueuedDelivery delivery) const {
+  if (!deliverer) {
+    log(LogLevel::warn, Error(errc::invalid_argument, "", "a delivery to a page was dropped: the app has no delivery sink"),
+        {});
+    return false;
+  }
+  return deliverer->push(std::move(delivery));
+}
+
+result<void> AppCore::emit(const EventName &event, std::string_view payload_json,
+                           const std::function<bool(const EventTarget &)> &selected) const {
+  if (closed.load(std::memory_order_acquire)) return Error(errc::closed, "the app is shut down");
+  if (!is_valid_json(payload_json)) return Error(errc::invalid_argument, "the event payload is not valid JSON");
+  const auto listeners = events.snapshot(event.view());
+  if (!listeners) return success();
+  for (const auto &listener : *listeners) {
+    if (!selected(listener->target)) continue;
+    if (listener->once && listener->fired.exchange(true, std::memory_order_acq_rel)) continue;
+    if (listener->backend) {
+      try {
+        listener->backend(Event{event.view(), payload_json, listener->id});
+      } catch (...) {
+        log(LogLevel::error, Error(errc::internal, "", "an event listener threw"), event.view());
+      }
+      if (listener->once) (void)events.remove(listener->id);
+      continue;
+    }
+    QueuedDelivery delivery;
+    delivery.webview = listener->webview;
+    delivery.kind = DeliveryKind::event;
+    delivery.callback = listener->handler;
+    JsonWriter writer(delivery.body);
+    writer.begin_object();
+    writer.key("event");
+    writer.string(event.view());
+    writer.key("payload");
+    writer.raw(payload_json);
+    writer.key("id");
+    writer.unsigned_integer(listener->id);
+    writer.end_object();
+    (void)deliver_to_page(std::move(delivery));
+  }
+  return success();
+}
+
+void AppCore::forget_page(std::string_view webview, CancelReason reason) const {
+  inflight.cancel_where([&](const InflightInvoke &invoke) { return invoke.webview == webview; }, reason);
+  events.remove_webview(webview);
+  channels.abandon(webview);
+}
+
+void AppCore::shutdown() const {
+  std::lock_guard once(shutdown_mutex);
+  if (closed.exchange(true, std::memory_order_acq_rel)) return;
+  inflight.cancel_where([](const InflightInvoke &) { return true; }, CancelReason::shutdown);
+  if (executor) executor->stop(); // waits for running handlers
+  // Handlers that deferred may have registered after the first sweep.
+  inflight.cancel_where([](const InflightInvoke &) { return true; }, CancelReason::shutdown);
+  channels.abandon({});
+  if (deliverer) deliverer->stop(); // what was queued reaches the sink first
+  events.clear();
+  resources->clear();
+}
+
+} // namespace detail
+
+result<void> App::post(const Request &request) const {
+  if (!core_->deliverer) return Error(errc::invalid_argument, "post needs a delivery sink (AppBuilder::delivery_sink)");
+  std::string webview(request.webview);
+  invoke_async(request, [core = core_, webview = std::move(webview)](Response response) {
+    detail::QueuedDelivery delivery;
+    delivery.webview = webview;
+    delivery.kind = DeliveryKind::reply;
+    delivery.ok = response.ok();
+    delivery.callback = response.ok() ? response.callback_id : response.error_id;
+    delivery.body_kind = response.kind;
+    delivery.body = std::move(response.body);
+    (void)core->deliver_to_page(std::move(delivery));
+  });
+  return success();
+}
+
+result<void> App::post(const MessageRequest &request) const {
+  if (!core_->deliverer) return Error(errc::invalid_argument, "post needs a delivery sink (AppBuilder::delivery_sink)");
+  std::string webview(request.webview);
+  invoke_async(request, [core = core_, webview = std::move(webview)](Response response) {
+    detail::QueuedDelivery delivery;
+    delivery.webview = webview;
+    delivery.kind = DeliveryKind::reply;
+    delivery.ok = response.ok();
+    delivery.callback = response.ok() ? response.callback_id : response.error_id;
+    delivery.body_kind = response.kind;
+    delivery.body = std::move(response.body);
+    (void)core->deliver_to_page(std::move(delivery));
+  });
+  return success();
+}
+
+result<void> App::webview_created(std::string_view webview, std::string_view window) const {
+  if (!Label::is_valid(webview)) return Error(errc::invalid_name, "webview label is not a valid label");
+  if (!Label::is_valid(window)) return Error(errc::invalid_name, "window label is not a valid label");
+  return success();
+}
+
+void App::webview_navigated(std::string_view webview) const { core_->forget_page(webview, CancelReason::navigated); }
+
+void App::webview_destroyed(std::string_view webview) const {
+  core_->forget_page(webview, CancelReason::destroyed);
+  core_->resources->close_webview(webview);
+}
+
+result<void> App::emit(const EventName &event, std::string_view payload_json) const {
+  return core_->emit(event, payload_json, [](const EventTarget &) { return true; });
+}
+
+result<void> App::emit_to(const EventTarget &target, const EventName &event, std::string_view payload_json) const {
+  return core_->emit(event, payload_json,
+                     [&](const EventTarget &listener) { return event_target_matches(listener, target); });
+}
+
+result<void> App::emit_filter(const EventName &event, std::string_view payload_json, const EventFilter &filter) const {
+  return core_->emit(event, payload_json, [&](const EventTarget &listener) {
+    return listener.kind == EventTarget::Kind::any || filter(listener);
+  });
+}
+
+ListenerId App::listen(const EventName &event, EventListener listener, EventTarget target) const {
+  auto entry = std::make_shared<detail::Listener>();
+  entry->target = std::move(target);
+  entry->backend = std::move(listener);
+  return core_->events.add(event, std::move(entry));
+}
+
+ListenerId App::once(const EventName &event, EventListener listener, EventTarget target) const {
+  auto entry = std::make_shared<detail::Listener>();
+  entry->target = std::move(target);
+  entry->backend = std::move(listener);
+  entry->once = true;
+  return core_->events.add(event, std::move(entry));
+}
+
+bool App::unlisten(ListenerId id) const { return core_->events.remove(id) != nullptr; }
+
+std::size_t App::listener_count() const { return core_->events.size(); }
+
+Resources App::resources(std::string_view webview) const { return Resources(core_->resources, webview); }
+
+void App::shutdown() const { core_->shutdown(); }
+
+} // namespace ward

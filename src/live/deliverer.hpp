@@ -1,0 +1,69 @@
+#pragma once
+// The delivery pump: one thread hands queued deliveries to the host's sink in queue order, so
+// deliveries to a webview keep their order and a slow sink pushes back on whoever sends.
+
+#include <ward/delivery.hpp>
+#include <ward/memory.hpp>
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace ward::detail {
+
+struct ChannelState;
+
+/// A delivery that owns its strings.
+struct QueuedDelivery {
+  std::string webview;
+  DeliveryKind kind = DeliveryKind::reply;
+  std::uint32_t callback = 0;
+  bool ok = true;
+  BodyKind body_kind = BodyKind::json;
+  String body;
+  std::uint64_t index = 0;
+  bool end = false;
+  /// The channel whose queued count this delivery holds (released once the sink took it).
+  std::shared_ptr<ChannelState> channel;
+};
+
+class Deliverer : public std::enable_shared_from_this<Deliverer> {
+public:
+  using FailureLog = std::function<void(std::string_view what)>;
+  /// Creates the pump and starts its thread, which keeps it alive until stop().
+  static std::shared_ptr<Deliverer> start(DeliverySink sink, std::uint32_t queue_capacity, FailureLog log);
+  Deliverer(DeliverySink sink, std::uint32_t queue_capacity, FailureLog log);
+  Deliverer(const Deliverer &) = delete;
+  Deliverer &operator=(const Deliverer &) = delete;
+  ~Deliverer();
+
+  /// Queues a delivery. Events and replies wait while the queue is full (never on the pump
+  /// thread itself, which would wait for itself); channel messages are bounded per channel
+  /// instead and never wait here. Returns false once stopped.
+  bool push(QueuedDelivery delivery);
+  /// Delivers what is queued, then stops the thread. Idempotent.
+  void stop();
+  [[nodiscard]] bool on_pump_thread() const noexcept { return std::this_thread::get_id() == thread_id_; }
+
+private:
+  void run();
+
+  DeliverySink sink_;
+  std::uint32_t capacity_;
+  FailureLog log_;
+  std::mutex stop_mutex_;
+  std::mutex mutex_;
+  std::condition_variable not_empty_;
+  std::condition_variable not_full_;
+  std::vector<QueuedDelivery> queue_;
+  bool stopping_ = false;
+  std::thread thread_;
+  std::thread::id thread_id_;
+};
+
+} // namespace ward::detail

@@ -1,0 +1,88 @@
+#include "live/event_bus.hpp"
+
+#include <algorithm>
+
+namespace ward::detail {
+
+ListenerId EventBus::add(const EventName &event, std::shared_ptr<Listener> listener) {
+  std::lock_guard lock(mutex_);
+  listener->id = next_id_++;
+  auto &slot = by_event_[event.str()];
+  auto next = slot ? std::make_shared<ListenerList>(*slot) : std::make_shared<ListenerList>();
+  next->push_back(listener);
+  slot = std::move(next);
+  event_of_.emplace(listener->id, event.str());
+  return listener->id;
+}
+
+template <class Match> std::vector<std::shared_ptr<Listener>> EventBus::remove_where(Match match) {
+  std::vector<std::shared_ptr<Listener>> removed;
+  for (auto entry = by_event_.begin(); entry != by_event_.end();) {
+    const ListenerList &list = *entry->second;
+    if (std::none_of(list.begin(), list.end(), [&](const auto &listener) { return match(*listener); })) {
+      ++entry;
+      continue;
+    }
+    auto kept = std::make_shared<ListenerList>();
+    for (const auto &listener : list) {
+      if (match(*listener)) {
+        event_of_.erase(listener->id);
+        removed.push_back(listener);
+      } else {
+        kept->push_back(listener);
+      }
+    }
+    if (kept->empty()) entry = by_event_.erase(entry);
+    else (entry++)->second = std::move(kept);
+  }
+  return removed;
+}
+
+std::shared_ptr<Listener> EventBus::remove(ListenerId id) {
+  std::vector<std::shared_ptr<Listener>> removed;
+  {
+    std::lock_guard lock(mutex_);
+    if (!event_of_.contains(id)) return nullptr;
+    removed = remove_where([&](const Listener &listener) { return listener.id == id; });
+  }
+  return removed.empty() ? nullptr : removed.front();
+}
+
+std::shared_ptr<Listener> EventBus::remove_page_listener(std::string_view webview, ListenerId id) {
+  std::vector<std::shared_ptr<Listener>> removed;
+  {
+    std::lock_guard lock(mutex_);
+    if (!event_of_.contains(id)) return nullptr;
+    removed = remove_where(
+        [&](const Listener &listener) { return listener.id == id && !listener.backend && listener.webview == webview; });
+  }
+  return removed.empty() ? nullptr : removed.front();
+}
+
+void EventBus::remove_webview(std::string_view webview) {
+  std::vector<std::shared_ptr<Listener>> removed;
+  std::lock_guard lock(mutex_);
+  removed = remove_where([&](const Listener &listener) { return !listener.backend && listener.webview == webview; });
+}
+
+std::shared_ptr<const ListenerList> EventBus::snapshot(std::string_view event) const {
+  std::lock_guard lock(mutex_);
+  const auto found = by_event_.find(event);
+  return found == by_event_.end() ? nullptr : found->second;
+}
+
+std::size_t EventBus::size() const {
+  std::lock_guard lock(mutex_);
+  return event_of_.size();
+}
+
+void EventBus::clear() {
+  decltype(by_event_) dropped;
+  {
+    std::lock_guard lock(mutex_);
+    dropped.swap(by_event_);
+    event_of_.clear();
+  }
+}
+
+} // namespace ward::detail
