@@ -579,10 +579,10 @@ static void test_percent_decoded_command(void) {
     ward_builder *builder = new_builder();
     ward_app *app;
     ward_response *response;
-    const char *name = "plugin:event|listen";
+    const char *name = "plugin:fs|read_file";
     CHECK(add_command(builder, name, resolve_fixed, (void *)"\"listening\"", NULL) == WARD_OK);
     app = build(builder);
-    response = invoke_json(app, "/plugin%3Aevent%7Clisten", "{}");
+    response = invoke_json(app, "/plugin%3Afs%7Cread_file", "{}");
     CHECK(ward_response_is_ok(response) == 1);
     CHECK_BODY(response, "\"listening\"");
     ward_response_free(response);
