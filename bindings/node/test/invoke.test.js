@@ -56,7 +56,7 @@ describe('a built app', () => {
       })
       .command('unserialisable', () => ({ big: 1n }))
       .command('separators', () => 'line\u2028paragraph\u2029end')
-      .command('plugin:event|listen', ({ event }) => `listening to ${event}`)
+      .command('plugin:fs|read_file', ({ path }) => `reading ${path}`)
       .build();
   });
 
@@ -169,9 +169,9 @@ describe('a built app', () => {
   });
 
   it('decodes percent-encoded command names', () => {
-    const response = app.invoke(tauriRequest(app, 'plugin:event|listen', { event: 'tick' }));
+    const response = app.invoke(tauriRequest(app, 'plugin:fs|read_file', { path: 'tick' }));
     assert.equal(response.ok, true, response.text());
-    assert.equal(response.json(), 'listening to tick');
+    assert.equal(response.json(), 'reading tick');
   });
 
   it('accepts a path-only URL', () => {
