@@ -37,7 +37,7 @@ install_debian_packages() {
 
 install_npm_packages() {
   local package_dir
-  for package_dir in bindings/node; do
+  for package_dir in bindings/node bindings/js; do
     if [ ! -d "$package_dir/node_modules" ] || [ "$package_dir/package-lock.json" -nt "$package_dir/node_modules" ]; then
       echo "quickstart: npm ci in $package_dir"
       (cd "$package_dir" && npm ci --no-audit --no-fund --loglevel=error)

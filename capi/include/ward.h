@@ -75,9 +75,10 @@ typedef enum ward_status {
     WARD_ERR_INVALID_NAME = 13,      /* a command or state name breaks the naming rules */
     WARD_ERR_ALREADY_ANSWERED = 14,  /* a responder was answered twice */
     WARD_ERR_NOT_ALLOWED = 15,       /* "Command <cmd> not allowed by ACL": no capability grants it here */
-    WARD_ERR_CANCELLED = 16,         /* reserved: the invoke was cancelled */
-    WARD_ERR_BUSY = 17,              /* reserved: the executor queue is full */
+    WARD_ERR_CANCELLED = 16,         /* the invoke was cancelled (page, navigation, shutdown) */
+    WARD_ERR_BUSY = 17,              /* the executor queue or a channel is full */
     WARD_ERR_OUT_OF_MEMORY = 18,
+    WARD_ERR_CLOSED = 19,            /* the channel, webview or app is closed */
     WARD_STATUS_MAX_ENUM = 0x7FFFFFFF /* not a status: keeps every int a valid value */
 } ward_status;
 
@@ -100,6 +101,7 @@ typedef struct ward_app ward_app;               /* a built, immutable, thread-sa
 typedef struct ward_invocation ward_invocation; /* one command call, as seen by a C handler */
 typedef struct ward_responder ward_responder;   /* answers one invocation, exactly once */
 typedef struct ward_response ward_response;     /* the answer to one request */
+typedef struct ward_channel ward_channel;       /* a stream of messages to one page */
 
 /* ------------------------------------------------------------------------ */
 /* Limits and logging                                                         */
@@ -263,14 +265,159 @@ typedef void (*ward_audit_fn)(const char *command, size_t command_len,
 WARD_API ward_status ward_builder_set_audit(ward_builder *builder, ward_audit_fn audit,
                                             void *user_data, void (*free_user_data)(void *user_data));
 
+/* ------------------------------------------------------------------------ */
+/* The live half: executor, deliveries                                        */
+
+/* The executor that runs async commands (ward_builder_async_command). Zero
+ * in a field means the default (given in brackets). */
+typedef struct ward_executor_options {
+    size_t struct_size;
+    uint32_t workers;         /* worker threads [2] */
+    uint32_t queue_capacity;  /* invokes waiting for a worker; beyond it WARD_ERR_BUSY at once [1024] */
+} ward_executor_options;
+WARD_API ward_status ward_builder_set_executor(ward_builder *builder, const ward_executor_options *options);
+
+/* Registers a command whose handler runs on the executor: the request is
+ * copied first, and the handler may watch ward_responder_is_cancelled /
+ * ward_responder_on_cancel. A full executor queue answers WARD_ERR_BUSY at
+ * once. Otherwise as ward_builder_command. */
+WARD_API ward_status ward_builder_async_command(ward_builder *builder,
+                                                const char *name, size_t name_len,
+                                                const ward_command_options *options,
+                                                ward_command_fn handler,
+                                                void *user_data,
+                                                void (*free_user_data)(void *user_data));
+
+typedef enum ward_delivery_kind {
+    WARD_DELIVERY_REPLY = 0,    /* the reply to a posted request (ward_app_post) */
+    WARD_DELIVERY_EVENT = 1,    /* an event to a page listener */
+    WARD_DELIVERY_CHANNEL = 2,  /* a channel message, or its end */
+    WARD_DELIVERY_KIND_MAX_ENUM = 0x7FFFFFFF
+} ward_delivery_kind;
+
+/* One delivery to a page. For a Tauri page it means
+ * window.__TAURI_INTERNALS__.runCallback(callback, value) where value is:
+ *   reply:   the body (JSON: the result if ok, else the rejection value);
+ *            callback is the request's Tauri-Callback id if ok, else its Tauri-Error id;
+ *   event:   the body, {"event":name,"payload":payload,"id":listener id};
+ *   channel: {"index":index,"message":body} (body JSON, or raw bytes as an
+ *            ArrayBuffer), or {"index":index,"end":true} when end is 1. */
+typedef struct ward_delivery {
+    size_t struct_size;
+    ward_delivery_kind kind;
+    uint32_t callback;
+    int ok;               /* reply: 1 resolved, 0 rejected */
+    int raw;              /* 1: body is raw bytes, 0: JSON text */
+    const uint8_t *body;  /* borrowed for the callback */
+    size_t body_len;
+    uint64_t index;       /* channel message index */
+    int end;              /* channel: 1 for the end message */
+} ward_delivery;
+
+/* Receives every delivery with the label of the webview it is for, on ward's
+ * delivery thread, one call at a time (so deliveries to a webview keep their
+ * order). It may call ward functions. Everything is borrowed for the call. */
+typedef void (*ward_delivery_fn)(const char *webview, size_t webview_len,
+                                 const ward_delivery *delivery, void *user_data);
+WARD_API ward_status ward_builder_set_delivery(ward_builder *builder, ward_delivery_fn deliver,
+                                               void *user_data, void (*free_user_data)(void *user_data));
+
+/* Bounds on queued deliveries. Zero means the default. */
+typedef struct ward_delivery_options {
+    size_t struct_size;
+    uint32_t channel_capacity;  /* messages one channel may have queued [1024] */
+    uint32_t queue_capacity;    /* deliveries queued in all; then emit and send wait [65536] */
+} ward_delivery_options;
+WARD_API ward_status ward_builder_set_delivery_options(ward_builder *builder, const ward_delivery_options *options);
+
+/* The script a Tauri page expects for a delivery (runCallback(...)), for
+ * hosts that answer by evaluating script. Free *out with ward_string_free. */
+WARD_API ward_status ward_delivery_render_script(const ward_delivery *delivery, char **out, size_t *out_len);
+
 /* Builds the app. Always consumes the builder (do not free it afterwards),
  * whether it succeeds or not. The caller owns *out (ward_app_free). */
 WARD_API ward_status ward_builder_build(ward_builder *builder, ward_app **out);
 
-/* Frees an app handle. Must not race with calls on the same handle.
- * Responders still unanswered keep the app's commands and state alive until
- * they are answered (or freed), so a late reply is always safe. */
+/* Frees an app handle: shuts the app down (see ward_app_shutdown) and releases
+ * it. Must not race with calls on the same handle. Responders still
+ * unanswered keep the app's memory alive until they are answered (or freed),
+ * so a late reply is always safe (it is dropped). */
 WARD_API void ward_app_free(ward_app *app);
+
+/* Shuts the app down: new requests are answered WARD_ERR_CLOSED, in-flight
+ * invokes are cancelled and answered WARD_ERR_CANCELLED, running handlers are
+ * waited for, queued deliveries reach the delivery callback, channels and
+ * resources are closed. Idempotent. Must not be called from a handler. */
+WARD_API void ward_app_shutdown(ward_app *app);
+
+/* The host reports the life of its webviews (labels as in requests). A
+ * navigation cancels the webview's in-flight invokes, removes its page
+ * listeners and closes its channels; destruction also closes its resources. */
+WARD_API ward_status ward_app_webview_created(ward_app *app, const char *webview, size_t webview_len,
+                                              const char *window, size_t window_len);
+WARD_API ward_status ward_app_webview_navigated(ward_app *app, const char *webview, size_t webview_len);
+WARD_API ward_status ward_app_webview_destroyed(ward_app *app, const char *webview, size_t webview_len);
+
+/* ------------------------------------------------------------------------ */
+/* Events                                                                     */
+/* Event names: 1..256 bytes of letters, digits and - / : _ (else            */
+/* WARD_ERR_INVALID_NAME). Payloads are JSON text (validated).               */
+
+typedef enum ward_event_target_kind {
+    WARD_TARGET_ANY = 0,
+    WARD_TARGET_ANY_LABEL = 1,
+    WARD_TARGET_APP = 2,
+    WARD_TARGET_WINDOW = 3,
+    WARD_TARGET_WEBVIEW = 4,
+    WARD_TARGET_WEBVIEW_WINDOW = 5,
+    WARD_TARGET_KIND_MAX_ENUM = 0x7FFFFFFF
+} ward_event_target_kind;
+
+typedef struct ward_event_target {
+    size_t struct_size;
+    ward_event_target_kind kind;
+    const char *label;    /* for ANY_LABEL, WINDOW, WEBVIEW, WEBVIEW_WINDOW */
+    size_t label_len;
+} ward_event_target;
+
+/* An event as a backend listener receives it; borrowed for the call. */
+typedef struct ward_event {
+    size_t struct_size;
+    const char *name;
+    size_t name_len;
+    const char *payload_json;
+    size_t payload_len;
+    uint64_t listener;    /* the id ward_app_listen returned */
+} ward_event;
+typedef void (*ward_event_fn)(const ward_event *event, void *user_data);
+/* emit_filter's filter: nonzero to deliver to listeners on `target`. */
+typedef int (*ward_event_filter_fn)(const ward_event_target *target, void *user_data);
+
+/* Emits to every listener (backend and pages). The payload must be JSON:
+ * pass "null" for none. */
+WARD_API ward_status ward_app_emit(ward_app *app, const char *event, size_t event_len,
+                                   const char *payload_json, size_t payload_len);
+/* Emits to the listeners whose target matches (Tauri's rules). */
+WARD_API ward_status ward_app_emit_to(ward_app *app, const ward_event_target *target,
+                                      const char *event, size_t event_len,
+                                      const char *payload_json, size_t payload_len);
+/* Emits to the listeners whose target `filter` accepts (called during the call only). */
+WARD_API ward_status ward_app_emit_filter(ward_app *app, const char *event, size_t event_len,
+                                          const char *payload_json, size_t payload_len,
+                                          ward_event_filter_fn filter, void *user_data);
+/* Adds a backend listener, called on the emitting thread. Listener ids count
+ * from 0 (as Tauri's), shared with page listeners. After ward_app_shutdown a
+ * listener is dropped at once (free_user_data runs before this returns). target may be NULL
+ * (listens on ANY). If `once` is nonzero it is removed after the first event.
+ * free_user_data runs when the listener is removed (unlisten, once, app
+ * shutdown); on failure it is not called. */
+WARD_API ward_status ward_app_listen(ward_app *app, const char *event, size_t event_len,
+                                     const ward_event_target *target, int once,
+                                     ward_event_fn listener, void *user_data,
+                                     void (*free_user_data)(void *user_data),
+                                     uint64_t *out_id);
+/* Removes a backend or page listener. WARD_ERR_INVALID_ARGUMENT if there is none. */
+WARD_API ward_status ward_app_unlisten(ward_app *app, uint64_t listener);
 
 /* The app's invoke key (a per-app secret drawn from the OS CSPRNG), which a
  * host injects into its pages. Owned by the app, NUL-terminated; *len (if
@@ -369,6 +516,14 @@ WARD_API ward_status ward_app_invoke_message_async(ward_app *app, const ward_mes
                                                    ward_response_fn done, void *user_data,
                                                    void (*free_user_data)(void *user_data));
 
+/* ------------------------------------------------------------------------ */
+/* Posting requests (replies through the delivery callback)                   */
+/* Handles a request; its reply is a WARD_DELIVERY_REPLY delivery to the
+ * request's webview, ordered with its events and channel messages. Fails
+ * with WARD_ERR_INVALID_ARGUMENT if no delivery callback was set. */
+WARD_API ward_status ward_app_post(ward_app *app, const ward_request *request);
+WARD_API ward_status ward_app_post_message(ward_app *app, const ward_message_request *request);
+
 /* Response accessors. Pointers stay valid until ward_response_free. */
 WARD_API int ward_response_is_ok(const ward_response *response);           /* 1 ok, 0 error */
 WARD_API ward_status ward_response_code(const ward_response *response);    /* WARD_OK or the error */
@@ -429,6 +584,61 @@ WARD_API ward_status ward_responder_reject_json(ward_responder *responder, const
 WARD_API ward_status ward_responder_reject_message(ward_responder *responder, const char *message, size_t len);
 /* Frees a responder; if it was never answered the page gets an internal error. */
 WARD_API void ward_responder_free(ward_responder *responder);
+
+/* Cancellation of the invoke a responder answers. Once cancelled, the page
+ * has already been answered WARD_ERR_CANCELLED: a later answer returns
+ * WARD_ERR_ALREADY_ANSWERED (and still consumes the responder). */
+WARD_API int ward_responder_is_cancelled(const ward_responder *responder);
+/* Runs `on_cancel` once when the invoke is cancelled (on the cancelling
+ * thread; at once on this thread if already cancelled). free_user_data runs
+ * when the callback can no longer run (after it ran, or when the invoke is
+ * answered). */
+WARD_API ward_status ward_responder_on_cancel(ward_responder *responder,
+                                              void (*on_cancel)(void *user_data),
+                                              void *user_data, void (*free_user_data)(void *user_data));
+/* Sleeps up to timeout_ms; returns 1 at once if the invoke is (or gets) cancelled, else 0. */
+WARD_API int ward_responder_wait_cancelled(const ward_responder *responder, uint64_t timeout_ms);
+
+/* ------------------------------------------------------------------------ */
+/* Channels                                                                   */
+
+/* The channel an argument names: args[key] must be "__CHANNEL__:<id>" (what a
+ * @tauri-apps/api Channel serializes to), else WARD_ERR_INVALID_ARGS naming
+ * the key. The caller owns *out (it may outlive the handler call; freeing the
+ * last handle of a channel sends the page its end message). */
+WARD_API ward_status ward_invocation_channel(const ward_invocation *inv, const char *key, size_t key_len,
+                                             ward_channel **out);
+/* The page's id of the channel. */
+WARD_API uint32_t ward_channel_id(const ward_channel *channel);
+/* Sends a JSON message (validated) / raw bytes. timeout_ms: 0 never waits
+ * (WARD_ERR_BUSY when the channel is full: a slow consumer), otherwise waits
+ * for room up to that long (then WARD_ERR_BUSY); UINT64_MAX waits as long
+ * as needed. WARD_ERR_CLOSED once the channel or its webview is closed. */
+WARD_API ward_status ward_channel_send_json(ward_channel *channel, const char *json, size_t len, uint64_t timeout_ms);
+WARD_API ward_status ward_channel_send_bytes(ward_channel *channel, const uint8_t *data, size_t len, uint64_t timeout_ms);
+/* Messages the delivery callback has not finished with (queued or being delivered). */
+WARD_API size_t ward_channel_queued(const ward_channel *channel);
+/* Sends the end message now; later sends fail with WARD_ERR_CLOSED. */
+WARD_API void ward_channel_close(ward_channel *channel);
+/* Releases a handle (the end message goes out when the last is released). */
+WARD_API void ward_channel_free(ward_channel *channel);
+
+/* ------------------------------------------------------------------------ */
+/* Resources                                                                  */
+/* A resource belongs to the webview of the invocation that adds it; ids are  */
+/* random, nonzero and below 2^53. The page closes one with                  */
+/* plugin:resources|close {rid}; destroying its webview closes it too.        */
+
+/* Stores `resource` (non-NULL); free_resource (may be NULL) runs once when
+ * it is closed. On failure free_resource is not called. */
+WARD_API ward_status ward_invocation_add_resource(const ward_invocation *inv, void *resource,
+                                                  void (*free_resource)(void *resource), uint64_t *out_rid);
+/* The resource `rid` of the invoking webview added from C, or
+ * WARD_ERR_INVALID_ARGUMENT. The pointer stays valid while the invocation's
+ * handler runs, even if the resource is closed meanwhile. */
+WARD_API ward_status ward_invocation_resource(const ward_invocation *inv, uint64_t rid, void **out);
+/* Closes a resource of the invoking webview. */
+WARD_API ward_status ward_invocation_close_resource(const ward_invocation *inv, uint64_t rid);
 
 #ifdef __cplusplus
 }

@@ -112,7 +112,8 @@ public:
   /// Emits to the listeners whose target `filter` accepts.
   result<void> emit_filter(const EventName &event, std::string_view payload_json, const EventFilter &filter) const;
   /// Backend listeners, called on the emitting thread. `target` is what the listener listens on
-  /// (Tauri's `app.listen` listens on `Any`). They must not throw.
+  /// (Tauri's `app.listen` listens on `Any`). They must not throw. Ids count from 0 (as Tauri's)
+  /// and are shared with page listeners. After shutdown a new listener is dropped at once.
   ListenerId listen(const EventName &event, EventListener listener, EventTarget target = EventTarget::any()) const;
   /// As listen, removed after the first event.
   ListenerId once(const EventName &event, EventListener listener, EventTarget target = EventTarget::any()) const;

@@ -5,7 +5,7 @@
 // Channel is destroyed (or close() is called) the page gets `{end: true, index}`.
 //
 // Beyond Tauri, memory is bounded: each channel holds at most `capacity` messages that the host's
-// delivery callback has not yet taken. try_send reports a slow consumer at once (errc::busy);
+// delivery callback has not finished with (queued, or inside the callback now). try_send reports a slow consumer at once (errc::busy);
 // send waits for room up to a timeout.
 
 #include <ward/codec.hpp>
@@ -53,7 +53,7 @@ public:
   result<void> send_json(std::string_view json, std::chrono::nanoseconds timeout = default_timeout);
   /// Sends raw bytes (an ArrayBuffer in the page).
   result<void> send_bytes(std::span<const std::byte> bytes, std::chrono::nanoseconds timeout = default_timeout);
-  /// Messages queued and not yet taken by the host.
+  /// Messages the host's delivery callback has not finished with.
   [[nodiscard]] std::size_t queued() const noexcept;
   /// Sends the end message now (later sends fail with errc::closed). Idempotent.
   void close();

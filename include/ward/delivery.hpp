@@ -17,7 +17,7 @@ enum class DeliveryKind : std::uint8_t { reply, event, channel };
 /// In Tauri terms every delivery is `window.__TAURI_INTERNALS__.runCallback(callback, value)`:
 ///  - reply:   value = the reply's JSON (ok: the result, error: the rejection value); callback is the
 ///             request's Tauri-Callback id when ok, its Tauri-Error id otherwise;
-///  - event:   value = `{"event":name,"id":listener id,"payload":payload}` (body), callback = the
+///  - event:   value = `{"event":name,"payload":payload,"id":listener id}` (body), callback = the
 ///             listener's handler id;
 ///  - channel: value = `{"index":index,"message":body}`, or `{"index":index,"end":true}` when `end`;
 ///             callback = the channel id; a raw message's body is bytes (an ArrayBuffer in the page).

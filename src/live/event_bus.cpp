@@ -5,8 +5,14 @@
 namespace ward::detail {
 
 ListenerId EventBus::add(const EventName &event, std::shared_ptr<Listener> listener) {
-  std::lock_guard lock(mutex_);
+  std::unique_lock lock(mutex_);
   listener->id = next_id_++;
+  if (closed_) { // shut down: nothing will ever call it; its closure goes now, outside the lock
+    const ListenerId id = listener->id;
+    lock.unlock();
+    listener.reset();
+    return id;
+  }
   auto &slot = by_event_[event.str()];
   auto next = slot ? std::make_shared<ListenerList>(*slot) : std::make_shared<ListenerList>();
   next->push_back(listener);
@@ -82,6 +88,7 @@ void EventBus::clear() {
     std::lock_guard lock(mutex_);
     dropped.swap(by_event_);
     event_of_.clear();
+    closed_ = true;
   }
 }
 

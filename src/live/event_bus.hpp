@@ -44,7 +44,8 @@ public:
   /// The listeners of one event now (nullptr if none).
   [[nodiscard]] std::shared_ptr<const ListenerList> snapshot(std::string_view event) const;
   [[nodiscard]] std::size_t size() const;
-  /// Removes everything (shutdown); listeners are destroyed outside the lock.
+  /// Removes everything and refuses later listeners (shutdown); listeners are destroyed outside
+  /// the lock.
   void clear();
 
 private:
@@ -55,6 +56,7 @@ private:
   std::unordered_map<ListenerId, std::string> event_of_;
   // Page listener ids are numbers a page holds; Tauri counts from 0, so does ward.
   ListenerId next_id_ = 0;
+  bool closed_ = false;
 };
 
 } // namespace ward::detail
