@@ -41,6 +41,12 @@ bool Label::is_valid(std::string_view label) noexcept {
   return ascii || simdjson::validate_utf8(label.data(), label.size());
 }
 
+result<Label> Label::parse(std::string_view label) {
+  if (!is_valid(label))
+    return Error(errc::invalid_name, "a label must be 1 to 256 bytes of letters, digits and `- / : _`");
+  return Label(std::string(label));
+}
+
 bool is_valid_state_name(std::string_view name) noexcept {
   return !name.empty() && name.size() <= 256 && name.find('\0') == std::string_view::npos;
 }

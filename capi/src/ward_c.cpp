@@ -393,16 +393,19 @@ ward_status read_target(const ward_event_target *in, ward::EventTarget &out) {
   if (!valid_string(in->label, in->label_len)) return fail_invalid("ward_event_target.label is NULL with a non-zero length");
   using Kind = ward::EventTarget::Kind;
   const long long kind = enum_field(in->kind);
+  Kind labelled;
   switch (kind) {
   case WARD_TARGET_ANY: out = ward::EventTarget::any(); return WARD_OK;
   case WARD_TARGET_APP: out = ward::EventTarget::app(); return WARD_OK;
-  case WARD_TARGET_ANY_LABEL: out.kind = Kind::any_label; break;
-  case WARD_TARGET_WINDOW: out.kind = Kind::window; break;
-  case WARD_TARGET_WEBVIEW: out.kind = Kind::webview; break;
-  case WARD_TARGET_WEBVIEW_WINDOW: out.kind = Kind::webview_window; break;
+  case WARD_TARGET_ANY_LABEL: labelled = Kind::any_label; break;
+  case WARD_TARGET_WINDOW: labelled = Kind::window; break;
+  case WARD_TARGET_WEBVIEW: labelled = Kind::webview; break;
+  case WARD_TARGET_WEBVIEW_WINDOW: labelled = Kind::webview_window; break;
   default: return fail_invalid("ward_event_target.kind " + std::to_string(kind) + " is not a ward_event_target_kind");
   }
-  out.label.assign(view(in->label, in->label_len));
+  auto label = ward::Label::parse(view(in->label, in->label_len));
+  if (!label) return fail(WARD_ERR_INVALID_NAME, "ward_event_target.label: " + label.error().message());
+  out = ward::EventTarget::of(labelled, label.value());
   return WARD_OK;
 }
 
@@ -410,7 +413,7 @@ ward_event_target c_target(const ward::EventTarget &target) noexcept {
   using Kind = ward::EventTarget::Kind;
   ward_event_target out{};
   out.struct_size = sizeof out;
-  switch (target.kind) {
+  switch (target.kind()) {
   case Kind::any: out.kind = WARD_TARGET_ANY; break;
   case Kind::any_label: out.kind = WARD_TARGET_ANY_LABEL; break;
   case Kind::app: out.kind = WARD_TARGET_APP; break;
@@ -418,8 +421,8 @@ ward_event_target c_target(const ward::EventTarget &target) noexcept {
   case Kind::webview: out.kind = WARD_TARGET_WEBVIEW; break;
   case Kind::webview_window: out.kind = WARD_TARGET_WEBVIEW_WINDOW; break;
   }
-  out.label = target.label.c_str();
-  out.label_len = target.label.size();
+  out.label = target.label().c_str();
+  out.label_len = target.label().size();
   return out;
 }
 

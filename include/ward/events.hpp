@@ -3,6 +3,7 @@
 // listener receives.
 
 #include <ward/error.hpp>
+#include <ward/names.hpp>
 
 #include <cstdint>
 #include <functional>
@@ -26,19 +27,33 @@ private:
   std::string name_;
 };
 
-/// Where an event goes, or what a listener listens on; Tauri's EventTarget.
-struct EventTarget {
+/// Where an event goes, or what a listener listens on; Tauri's EventTarget. Built from validated
+/// labels only.
+class EventTarget {
+public:
   enum class Kind : std::uint8_t { any, any_label, app, window, webview, webview_window };
-  Kind kind = Kind::any;
-  std::string label; ///< for any_label, window, webview, webview_window
 
+  EventTarget() = default;
   static EventTarget any() { return {Kind::any, {}}; }
-  static EventTarget any_label(std::string label) { return {Kind::any_label, std::move(label)}; }
+  static EventTarget any_label(const Label &label) { return {Kind::any_label, label.str()}; }
   static EventTarget app() { return {Kind::app, {}}; }
-  static EventTarget window(std::string label) { return {Kind::window, std::move(label)}; }
-  static EventTarget webview(std::string label) { return {Kind::webview, std::move(label)}; }
-  static EventTarget webview_window(std::string label) { return {Kind::webview_window, std::move(label)}; }
+  static EventTarget window(const Label &label) { return {Kind::window, label.str()}; }
+  static EventTarget webview(const Label &label) { return {Kind::webview, label.str()}; }
+  static EventTarget webview_window(const Label &label) { return {Kind::webview_window, label.str()}; }
+  /// A target of any kind; `label` is ignored for any and app.
+  static EventTarget of(Kind kind, const Label &label) {
+    return kind == Kind::any || kind == Kind::app ? EventTarget{kind, {}} : EventTarget{kind, label.str()};
+  }
+
+  [[nodiscard]] Kind kind() const noexcept { return kind_; }
+  /// Empty for any and app.
+  [[nodiscard]] const std::string &label() const noexcept { return label_; }
   friend bool operator==(const EventTarget &, const EventTarget &) = default;
+
+private:
+  EventTarget(Kind kind, std::string label) : kind_(kind), label_(std::move(label)) {}
+  Kind kind_ = Kind::any;
+  std::string label_;
 };
 
 /// Tauri's rule for emit_to: a listener on `Any` hears every emit; an emit to `AnyLabel{l}` reaches

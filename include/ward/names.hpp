@@ -24,12 +24,20 @@ private:
   std::string name_;
 };
 
-/// Window and webview labels, as Tauri allows them: 1..256 bytes of Unicode letters and
+/// A window or webview label, as Tauri allows them: 1..256 bytes of Unicode letters and
 /// digits (ASCII here; UTF-8 letters are accepted as-is) and `- / : _`.
 class Label {
 public:
   static constexpr std::size_t max_length = 256;
+  static result<Label> parse(std::string_view label);
   static bool is_valid(std::string_view label) noexcept;
+  [[nodiscard]] const std::string &str() const noexcept { return label_; }
+  [[nodiscard]] std::string_view view() const noexcept { return label_; }
+  friend bool operator==(const Label &, const Label &) = default;
+
+private:
+  explicit Label(std::string label) : label_(std::move(label)) {}
+  std::string label_;
 };
 
 /// A name under which C and other foreign callers manage state: 1..256 bytes, no NUL.

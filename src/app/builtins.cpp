@@ -35,14 +35,16 @@ template <> struct Codec<EventTarget> {
     const auto kind = std::find_if(kinds.begin(), kinds.end(), [&](const auto &entry) { return entry.first == kind_name; });
     if (kind == kinds.end())
       return Error(errc::invalid_args, "unknown target kind; expected Any, AnyLabel, App, Window, Webview or WebviewWindow");
-    out.kind = kind->second;
-    out.label.clear();
-    if (out.kind == EventTarget::Kind::any || out.kind == EventTarget::Kind::app) return success();
+    if (kind->second == EventTarget::Kind::any || kind->second == EventTarget::Kind::app) {
+      out = kind->second == EventTarget::Kind::any ? EventTarget::any() : EventTarget::app();
+      return success();
+    }
     const auto label = object->find("label");
     std::string_view text;
     if (!label || !label->get(text)) return Error(errc::invalid_args, "this target kind needs a string `label`");
-    if (!Label::is_valid(text)) return Error(errc::invalid_args, "`label` is not a valid label");
-    out.label = std::string(text);
+    auto parsed = Label::parse(text);
+    if (!parsed) return Error(errc::invalid_args, "`label` is not a valid label");
+    out = EventTarget::of(kind->second, parsed.value());
     return success();
   }
 };

@@ -103,13 +103,14 @@ struct AsyncInvoke {
   bool raw = false;
   std::string args_text;
   InvokeContext context;
+  bool started = false; ///< run_async began: from then on the handler owns the answer
 
   AsyncInvoke() = default;
   AsyncInvoke(const AsyncInvoke &) = delete;
   AsyncInvoke &operator=(const AsyncInvoke &) = delete;
   /// A task dropped unrun (shutdown) still answers.
   ~AsyncInvoke() {
-    if (pending && !pending->answered.load(std::memory_order_acquire))
+    if (!started && pending && !pending->answered.load(std::memory_order_acquire))
       (void)pending->answer_error(Error(errc::cancelled, "cancelled"));
   }
 };
@@ -154,6 +155,7 @@ private:
 };
 
 void run_async(AsyncInvoke &job) {
+  job.started = true;
   if (job.pending->answered.load(std::memory_order_acquire)) return; // cancelled while queued
   AsyncTarget target(job.pending);
   InvocationData data;

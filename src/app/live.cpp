@@ -158,7 +158,7 @@ result<void> App::emit_to(const EventTarget &target, const EventName &event, std
 
 result<void> App::emit_filter(const EventName &event, std::string_view payload_json, const EventFilter &filter) const {
   return core_->emit(event, payload_json, [&](const EventTarget &listener) {
-    return listener.kind == EventTarget::Kind::any || filter(listener);
+    return listener.kind() == EventTarget::Kind::any || filter(listener);
   });
 }
 

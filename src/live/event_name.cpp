@@ -58,12 +58,12 @@ result<EventName> EventName::parse(std::string_view name) {
 
 bool event_target_matches(const EventTarget &listener, const EventTarget &emitted) noexcept {
   using Kind = EventTarget::Kind;
-  if (listener.kind == Kind::any || emitted.kind == Kind::any) return true;
-  if (emitted.kind == Kind::any_label) {
+  if (listener.kind() == Kind::any || emitted.kind() == Kind::any) return true;
+  if (emitted.kind() == Kind::any_label) {
     // AnyLabel reaches window, webview, webview-window and AnyLabel listeners with that label.
-    return listener.kind != Kind::app && listener.label == emitted.label;
+    return listener.kind() != Kind::app && listener.label() == emitted.label();
   }
-  if (listener.kind == Kind::any_label) return emitted.kind != Kind::app && listener.label == emitted.label;
+  if (listener.kind() == Kind::any_label) return emitted.kind() != Kind::app && listener.label() == emitted.label();
   return listener == emitted;
 }
 

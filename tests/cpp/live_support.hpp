@@ -99,5 +99,6 @@ inline std::shared_ptr<PendingResponse> invoke_later(const ward::App &app, std::
 }
 
 inline ward::EventName event_name(std::string_view name) { return ward::EventName::parse(name).value(); }
+inline ward::Label label(std::string_view text) { return ward::Label::parse(text).value(); }
 
 } // namespace ward_test

@@ -12,6 +12,18 @@
 using namespace ward_test;
 using ward::EventTarget;
 
+TEST_CASE("labels are validated at construction", "[events]") {
+  CHECK(ward::Label::parse("main").has_value());
+  CHECK(ward::Label::parse("settings/panel:2_b-c").has_value());
+  for (std::string_view bad : {"", "has space", "dot.name", "x\n"}) {
+    auto parsed = ward::Label::parse(bad);
+    REQUIRE_FALSE(parsed.has_value());
+    CHECK(parsed.error().code() == ward::errc::invalid_name);
+  }
+  CHECK(EventTarget::window(label("main")).label() == "main");
+  CHECK(EventTarget::of(EventTarget::Kind::app, label("ignored")) == EventTarget::app());
+}
+
 TEST_CASE("event names follow Tauri's rule and are bounded", "[events]") {
   for (std::string_view good : {"progress", "app:ready", "download/42", "a-b_c", "über", "数据", "x"})
     CHECK(ward::EventName::parse(good).has_value());
@@ -27,23 +39,23 @@ TEST_CASE("event names follow Tauri's rule and are bounded", "[events]") {
 
 TEST_CASE("event targets match with Tauri's rules", "[events]") {
   const auto any = EventTarget::any();
-  const auto main_window = EventTarget::window("main");
-  const auto main_webview = EventTarget::webview("main");
-  const auto other_window = EventTarget::window("other");
+  const auto main_window = EventTarget::window(label("main"));
+  const auto main_webview = EventTarget::webview(label("main"));
+  const auto other_window = EventTarget::window(label("other"));
   // A listener on Any hears everything; an emit to Any reaches everyone.
   CHECK(event_target_matches(any, main_window));
   CHECK(event_target_matches(main_window, any));
   // AnyLabel reaches window, webview and webview-window listeners of that label, never App.
-  CHECK(event_target_matches(main_window, EventTarget::any_label("main")));
-  CHECK(event_target_matches(main_webview, EventTarget::any_label("main")));
-  CHECK(event_target_matches(EventTarget::webview_window("main"), EventTarget::any_label("main")));
-  CHECK_FALSE(event_target_matches(other_window, EventTarget::any_label("main")));
-  CHECK_FALSE(event_target_matches(EventTarget::app(), EventTarget::any_label("main")));
+  CHECK(event_target_matches(main_window, EventTarget::any_label(label("main"))));
+  CHECK(event_target_matches(main_webview, EventTarget::any_label(label("main"))));
+  CHECK(event_target_matches(EventTarget::webview_window(label("main")), EventTarget::any_label(label("main"))));
+  CHECK_FALSE(event_target_matches(other_window, EventTarget::any_label(label("main"))));
+  CHECK_FALSE(event_target_matches(EventTarget::app(), EventTarget::any_label(label("main"))));
   // Other emits need an equal target (or an AnyLabel listener of that label).
-  CHECK(event_target_matches(main_window, EventTarget::window("main")));
-  CHECK_FALSE(event_target_matches(main_webview, EventTarget::window("main")));
-  CHECK_FALSE(event_target_matches(other_window, EventTarget::window("main")));
-  CHECK(event_target_matches(EventTarget::any_label("main"), EventTarget::webview("main")));
+  CHECK(event_target_matches(main_window, EventTarget::window(label("main"))));
+  CHECK_FALSE(event_target_matches(main_webview, EventTarget::window(label("main"))));
+  CHECK_FALSE(event_target_matches(other_window, EventTarget::window(label("main"))));
+  CHECK(event_target_matches(EventTarget::any_label(label("main")), EventTarget::webview(label("main"))));
   CHECK(event_target_matches(EventTarget::app(), EventTarget::app()));
 }
 
@@ -60,14 +72,14 @@ TEST_CASE("backend listeners: listen, once, unlisten, emit_to, emit_filter", "[e
     };
   };
   const auto on_any = app.listen(ready, record("any"));
-  const auto on_main = app.listen(ready, record("main"), EventTarget::window("main"));
+  const auto on_main = app.listen(ready, record("main"), EventTarget::window(label("main")));
   (void)app.once(ready, record("once"));
   CHECK(app.listener_count() == 3);
 
   REQUIRE(app.emit(ready, "1"));
-  REQUIRE(app.emit_to(EventTarget::window("other"), ready, "2"));
-  REQUIRE(app.emit_to(EventTarget::any_label("main"), ready, "3"));
-  REQUIRE(app.emit_filter(ready, "4", [](const EventTarget &target) { return target.label == "main"; }));
+  REQUIRE(app.emit_to(EventTarget::window(label("other")), ready, "2"));
+  REQUIRE(app.emit_to(EventTarget::any_label(label("main")), ready, "3"));
+  REQUIRE(app.emit_filter(ready, "4", [](const EventTarget &target) { return target.label() == "main"; }));
   CHECK(app.unlisten(on_main));
   CHECK_FALSE(app.unlisten(on_main));
   REQUIRE(app.emit(ready, "5"));
@@ -97,7 +109,7 @@ TEST_CASE("pages listen through plugin:event|listen and receive events through t
   CHECK(body(second) != event_id);
 
   for (int i = 0; i < 100; ++i) REQUIRE(app.emit(event_name("progress"), std::to_string(i)));
-  REQUIRE(app.emit_to(EventTarget::webview("side"), event_name("progress"), R"("only side")"));
+  REQUIRE(app.emit_to(EventTarget::webview(label("side")), event_name("progress"), R"("only side")"));
   auto deliveries = recorder.wait_for(202);
   REQUIRE(deliveries.size() == 202);
   std::vector<std::string> to_main, to_side;
@@ -202,6 +214,22 @@ TEST_CASE("async commands run on the executor and answer the invoke", "[async]")
   CHECK_FALSE(on_caller.load());
   auto bad = invoke(app, "slow_add", R"({"a":"x","b":1})");
   CHECK(bad.code == ward::errc::invalid_args);
+}
+
+TEST_CASE("an async command may keep its responder and answer later from another thread", "[async]") {
+  std::vector<std::thread> answerers;
+  ward::AppBuilder builder;
+  builder.async_command("later", [&](ward::Responder responder) {
+    answerers.emplace_back([responder = std::move(responder)]() mutable {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      (void)responder.resolve(42);
+    });
+  });
+  auto app = build(builder);
+  auto response = invoke(app, "later", "{}");
+  CHECK(response.ok());
+  CHECK(body(response) == "42");
+  for (auto &thread : answerers) thread.join();
 }
 
 TEST_CASE("a full executor queue answers busy at once", "[async]") {

@@ -25,12 +25,16 @@ libward is loaded on first use: from $WARD_LIBRARY, else a CMake build tree abov
 from __future__ import annotations
 
 from ._native import ABI_VERSION, find_library, load_library, loaded_library_path
-from .app import (DEFAULT_APP_ORIGINS, JSON_CONTENT_TYPE, RAW_CONTENT_TYPE, AclDocument, App,
-                  AppBuilder, AuditSink, Invocation, Limits, LogLevel, LogSink, Responder, Response,
+from .app import (CHANNEL_PREFIX, DEFAULT_APP_ORIGINS, JSON_CONTENT_TYPE, RAW_CONTENT_TYPE,
+                  AclDocument, App, AppBuilder, AuditSink, DeliverySink, EventListener,
+                  ExecutorOptions, Invocation, Limits, LogLevel, LogSink, Responder, Response,
                   log_to_python_logging)
+from .channel import Channel
+from .delivery import Delivery, DeliveryKind, DeliveryOptions, render_script
+from .events import Event, EventTarget, EventTargetKind
 from .errors import (AbiMismatchError, AlreadyAnsweredError, BusyError, CancelledError,
-                     CommandError, CommandRejectedError, DuplicateCommandError, InternalError,
-                     InvalidArgsError, InvalidArgumentError, InvalidInvokeKeyError,
+                     ClosedError, CommandError, CommandRejectedError, DuplicateCommandError,
+                     InternalError, InvalidArgsError, InvalidArgumentError, InvalidInvokeKeyError,
                      InvalidNameError, InvalidRequestError, LibraryNotFoundError,
                      LimitExceededError, NotAllowedError, OutOfMemoryError,
                      StateAlreadyManagedError, StateNotManagedError, Status, UnknownCommandError,
@@ -56,13 +60,15 @@ def status_name(status: int) -> str:
 
 
 __all__ = [
-    "ABI_VERSION", "DEFAULT_APP_ORIGINS", "JSON_CONTENT_TYPE", "RAW_CONTENT_TYPE",
-    "AclDocument", "App", "AppBuilder", "AuditSink", "Invocation", "Limits", "LogLevel", "LogSink",
-    "Responder", "Response", "Status",
+    "ABI_VERSION", "CHANNEL_PREFIX", "DEFAULT_APP_ORIGINS", "JSON_CONTENT_TYPE", "RAW_CONTENT_TYPE",
+    "AclDocument", "App", "AppBuilder", "AuditSink", "Channel", "Delivery", "DeliveryKind",
+    "DeliveryOptions", "DeliverySink", "Event", "EventListener", "EventTarget", "EventTargetKind",
+    "ExecutorOptions", "Invocation", "Limits", "LogLevel", "LogSink", "Responder", "Response",
+    "Status",
     "abi_version", "find_library", "library_version", "load_library", "loaded_library_path",
-    "log_to_python_logging", "status_name",
+    "log_to_python_logging", "render_script", "status_name",
     "CommandError", "LibraryNotFoundError", "WardError",
-    "AbiMismatchError", "AlreadyAnsweredError", "BusyError", "CancelledError",
+    "AbiMismatchError", "AlreadyAnsweredError", "BusyError", "CancelledError", "ClosedError",
     "CommandRejectedError", "DuplicateCommandError", "InternalError", "InvalidArgsError",
     "InvalidArgumentError", "InvalidInvokeKeyError", "InvalidNameError", "InvalidRequestError",
     "LimitExceededError", "NotAllowedError", "OutOfMemoryError", "StateAlreadyManagedError",

@@ -36,6 +36,9 @@ AUDIT_FN = CFUNCTYPE(None, c_void_p, c_size_t, c_void_p, c_size_t, c_void_p, c_s
 ACL_TOML = 0
 ACL_JSON = 1
 
+#: ward_channel_send_*'s timeout meaning "wait as long as needed" (UINT64_MAX).
+WAIT_FOREVER = 2 ** 64 - 1
+
 
 class WardLimits(Structure):
     _fields_ = [
@@ -109,6 +112,72 @@ class WardMessageRequest(Structure):
     ]
 
 
+class WardExecutorOptions(Structure):
+    _fields_ = [
+        ("struct_size", c_size_t),
+        ("workers", c_uint32),
+        ("queue_capacity", c_uint32),
+    ]
+
+
+class WardDeliveryOptions(Structure):
+    _fields_ = [
+        ("struct_size", c_size_t),
+        ("channel_capacity", c_uint32),
+        ("queue_capacity", c_uint32),
+    ]
+
+
+# Pointers the library hands out with a length (body, label, name) are c_void_p rather than
+# c_char_p: c_char_p would read up to a NUL, which neither raw bytes nor these views guarantee.
+
+class WardDelivery(Structure):
+    _fields_ = [
+        ("struct_size", c_size_t),
+        ("kind", c_int),
+        ("callback", c_uint32),
+        ("ok", c_int),
+        ("raw", c_int),
+        ("body", c_void_p),
+        ("body_len", c_size_t),
+        ("index", c_uint64),
+        ("end", c_int),
+    ]
+
+
+class WardEventTarget(Structure):
+    _fields_ = [
+        ("struct_size", c_size_t),
+        ("kind", c_int),
+        ("label", c_void_p),
+        ("label_len", c_size_t),
+    ]
+
+
+class WardEvent(Structure):
+    _fields_ = [
+        ("struct_size", c_size_t),
+        ("name", c_void_p),
+        ("name_len", c_size_t),
+        ("payload_json", c_void_p),
+        ("payload_len", c_size_t),
+        ("listener", c_uint64),
+    ]
+
+
+# ward_delivery_fn: webview (pointer, length), delivery, user_data.
+DELIVERY_FN = CFUNCTYPE(None, c_void_p, c_size_t, POINTER(WardDelivery), c_void_p)
+EVENT_FN = CFUNCTYPE(None, POINTER(WardEvent), c_void_p)
+EVENT_FILTER_FN = CFUNCTYPE(c_int, POINTER(WardEventTarget), c_void_p)
+# ward_responder_on_cancel's callback has the shape of a free function: void (*)(void *).
+CANCEL_FN = FREE_FN
+
+
+def bytes_pointer(data: bytes) -> Optional[int]:
+    """The address of a bytes object's buffer, for a c_void_p field (valid while ``data`` lives)."""
+    return ctypes.cast(c_char_p(data), c_void_p).value if data else None
+
+
 _SIZE_OUT = POINTER(c_size_t)
 
 # name: (restype, argtypes). A status return is declared c_int: ward_status is a C enum.
@@ -174,6 +243,41 @@ _SIGNATURES: Dict[str, Any] = {
     "ward_responder_reject_json": (c_int, [c_void_p, c_char_p, c_size_t]),
     "ward_responder_reject_message": (c_int, [c_void_p, c_char_p, c_size_t]),
     "ward_responder_free": (None, [c_void_p]),
+    # The live half: executor, deliveries, events, posting, cancellation, channels, resources.
+    "ward_builder_set_executor": (c_int, [c_void_p, POINTER(WardExecutorOptions)]),
+    "ward_builder_async_command": (c_int, [c_void_p, c_char_p, c_size_t,
+                                           POINTER(WardCommandOptions), COMMAND_FN, c_void_p,
+                                           FREE_FN]),
+    "ward_builder_set_delivery": (c_int, [c_void_p, DELIVERY_FN, c_void_p, FREE_FN]),
+    "ward_builder_set_delivery_options": (c_int, [c_void_p, POINTER(WardDeliveryOptions)]),
+    "ward_delivery_render_script": (c_int, [POINTER(WardDelivery), POINTER(c_void_p), _SIZE_OUT]),
+    "ward_app_shutdown": (None, [c_void_p]),
+    "ward_app_webview_created": (c_int, [c_void_p, c_char_p, c_size_t, c_char_p, c_size_t]),
+    "ward_app_webview_navigated": (c_int, [c_void_p, c_char_p, c_size_t]),
+    "ward_app_webview_destroyed": (c_int, [c_void_p, c_char_p, c_size_t]),
+    "ward_app_emit": (c_int, [c_void_p, c_char_p, c_size_t, c_char_p, c_size_t]),
+    "ward_app_emit_to": (c_int, [c_void_p, POINTER(WardEventTarget), c_char_p, c_size_t, c_char_p,
+                                 c_size_t]),
+    "ward_app_emit_filter": (c_int, [c_void_p, c_char_p, c_size_t, c_char_p, c_size_t,
+                                     EVENT_FILTER_FN, c_void_p]),
+    "ward_app_listen": (c_int, [c_void_p, c_char_p, c_size_t, POINTER(WardEventTarget), c_int,
+                                EVENT_FN, c_void_p, FREE_FN, POINTER(c_uint64)]),
+    "ward_app_unlisten": (c_int, [c_void_p, c_uint64]),
+    "ward_app_post": (c_int, [c_void_p, POINTER(WardRequest)]),
+    "ward_app_post_message": (c_int, [c_void_p, POINTER(WardMessageRequest)]),
+    "ward_responder_is_cancelled": (c_int, [c_void_p]),
+    "ward_responder_on_cancel": (c_int, [c_void_p, CANCEL_FN, c_void_p, FREE_FN]),
+    "ward_responder_wait_cancelled": (c_int, [c_void_p, c_uint64]),
+    "ward_invocation_channel": (c_int, [c_void_p, c_char_p, c_size_t, POINTER(c_void_p)]),
+    "ward_channel_id": (c_uint32, [c_void_p]),
+    "ward_channel_send_json": (c_int, [c_void_p, c_char_p, c_size_t, c_uint64]),
+    "ward_channel_send_bytes": (c_int, [c_void_p, c_char_p, c_size_t, c_uint64]),
+    "ward_channel_queued": (c_size_t, [c_void_p]),
+    "ward_channel_close": (None, [c_void_p]),
+    "ward_channel_free": (None, [c_void_p]),
+    "ward_invocation_add_resource": (c_int, [c_void_p, c_void_p, FREE_FN, POINTER(c_uint64)]),
+    "ward_invocation_resource": (c_int, [c_void_p, c_uint64, POINTER(c_void_p)]),
+    "ward_invocation_close_resource": (c_int, [c_void_p, c_uint64]),
 }
 
 # ---------------------------------------------------------------------------
@@ -237,7 +341,11 @@ def check_abi(lib: Any, where: str = "libward") -> None:
 
 def _declare(lib: ctypes.CDLL) -> None:
     for name, (restype, argtypes) in _SIGNATURES.items():
-        function = getattr(lib, name)
+        # A libward of the same ABI but older than this binding lacks the functions added since:
+        # everything else keeps working, and using a missing one raises AttributeError naming it.
+        function = getattr(lib, name, None)
+        if function is None:
+            continue
         function.restype = restype
         function.argtypes = argtypes
 

@@ -2,32 +2,46 @@
 
 from __future__ import annotations
 
+import asyncio
 import concurrent.futures
+import contextlib
 import ctypes
 import dataclasses
 import enum
+import functools
+import inspect
 import json
 import logging
 import os
 import sys
 import threading
 from contextlib import contextmanager
-from ctypes import byref, c_char_p, c_size_t, c_void_p, sizeof
+from ctypes import byref, c_char_p, c_size_t, c_uint64, c_void_p, sizeof
 from pathlib import Path
-from typing import (Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Tuple, Union)
+from typing import (Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence,
+                    Set, Tuple, Union)
 
 from . import _native
-from ._native import (ABI_VERSION, ACL_JSON, ACL_TOML, AUDIT_FN, COMMAND_FN, FREE_FN, LOG_FN,
-                      RESPONSE_FN, WardBuilderOptions, WardCommandOptions, WardHeader, WardLimits,
-                      WardMessageRequest, WardRequest, borrowed_bytes, borrowed_string, check,
-                      handles, last_error, take_library_string)
+from ._common import (NativeHandle, encode_json, encode_text, in_callback, running_callback,
+                      uint)
+from ._native import (ABI_VERSION, ACL_JSON, ACL_TOML, AUDIT_FN, CANCEL_FN, COMMAND_FN,
+                      DELIVERY_FN, EVENT_FILTER_FN, EVENT_FN, FREE_FN, LOG_FN, RESPONSE_FN,
+                      WardBuilderOptions, WardCommandOptions, WardExecutorOptions, WardHeader,
+                      WardLimits, WardMessageRequest, WardRequest, borrowed_bytes,
+                      borrowed_string, check, handles, last_error, take_library_string)
+from .channel import Channel
+from .delivery import Delivery, DeliveryOptions
 from .errors import (AlreadyAnsweredError, CancelledError, CommandError, InternalError,
                      InvalidArgumentError, Status, status_of)
+from .events import Event, EventTarget
 
 _logger = logging.getLogger("ward")
 
 JSON_CONTENT_TYPE = "application/json"
 RAW_CONTENT_TYPE = "application/octet-stream"
+
+#: The prefix of a channel argument: a @tauri-apps/api Channel serializes to "__CHANNEL__:<id>".
+CHANNEL_PREFIX = "__CHANNEL__:"
 
 BytesLike = Union[bytes, bytearray, memoryview]
 Headers = Union[Mapping[str, Any], Iterable[Tuple[str, Any]]]
@@ -89,6 +103,28 @@ class Limits:
                           self.max_string_bytes, self.max_array_length, self.max_object_keys)
 
 
+@dataclasses.dataclass(frozen=True)
+class ExecutorOptions:
+    """The executor that runs async commands (:meth:`AppBuilder.async_command`); 0 means ward's
+    default."""
+
+    workers: int = 0         # worker threads [2]
+    queue_capacity: int = 0  # invokes waiting for a worker; beyond it BUSY at once [1024]
+
+    def __post_init__(self) -> None:
+        for field in dataclasses.fields(self):
+            uint(getattr(self, field.name), 32, f"ExecutorOptions.{field.name}")
+
+    def _to_native(self) -> WardExecutorOptions:
+        return WardExecutorOptions(sizeof(WardExecutorOptions), self.workers, self.queue_capacity)
+
+
+#: A delivery sink: deliver(webview_label, delivery), on ward's delivery thread, one at a time.
+DeliverySink = Callable[[str, Delivery], None]
+
+#: A backend event listener: listener(event), on the emitting thread.
+EventListener = Callable[[Event], None]
+
 #: An audit sink: audit(command, window, webview, origin, invoke_id), called for every denied
 #: request on the invoking thread, before the denial is answered.
 AuditSink = Callable[[str, str, str, str, int], None]
@@ -136,15 +172,8 @@ def _acl_source(document: AclDocument, name: Optional[str], format: Optional[str
     return name.encode("utf-8"), text, native_format
 
 
-def _encode_json(value: Any) -> bytes:
-    # Compact, like the serde_json output a Tauri page gets; ward escapes U+2028/U+2029 itself.
-    # allow_nan=False: NaN and Infinity are not JSON, so fail here rather than in libward.
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"),
-                      allow_nan=False).encode("utf-8")
-
-
-def _encode_text(text: Union[str, bytes]) -> bytes:
-    return text if isinstance(text, bytes) else text.encode("utf-8")
+_encode_json = encode_json
+_encode_text = encode_text
 
 
 def _returned(out: c_void_p) -> int:
@@ -209,19 +238,83 @@ def _take_response(pointer: int) -> Response:
 # ---------------------------------------------------------------------------
 # Inside a handler
 
+class _CancelWatch:
+    """Python's side of one invoke's cancellation: registered once with ward_responder_on_cancel,
+    it wakes waiters and runs the callbacks added with on_cancel.
+
+    It has its own lock, never the responder's: ward calls ``fire`` on the cancelling thread, which
+    may be inside ward while the responder's owner waits for ward."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._fired = False
+        self._settled = threading.Event()  # cancelled, or answered (then it never will be)
+        self._callbacks: List[Callable[[], Any]] = []
+
+    @property
+    def fired(self) -> bool:
+        return self._fired
+
+    def wait(self, timeout: Optional[float]) -> bool:
+        self._settled.wait(timeout)
+        return self._fired
+
+    def add(self, callback: Callable[[], Any]) -> None:
+        with self._lock:
+            if not self._fired:
+                self._callbacks.append(callback)
+                return
+        _run_cancel_callback(callback)
+
+    def fire(self) -> None:
+        with self._lock:
+            if self._fired:
+                return
+            self._fired = True
+            callbacks, self._callbacks = self._callbacks, []
+        self._settled.set()
+        for callback in callbacks:
+            _run_cancel_callback(callback)
+
+    def settle(self) -> None:
+        """The invoke was answered: it can no longer be cancelled."""
+        with self._lock:
+            if not self._fired:
+                self._callbacks = []
+        self._settled.set()
+
+
+def _run_cancel_callback(callback: Callable[[], Any]) -> None:
+    try:
+        callback()
+    except Exception:
+        _logger.exception("ward: an on_cancel callback failed")
+
+
 class Invocation:
     """One command call as a handler sees it (the ``ctx`` argument).
 
     ``command``, ``window``, ``webview``, ``origin``, ``id`` and ``is_raw`` are copied up front and
     stay readable forever; so does ``scopes`` in a deferred handler (copied when its call ends).
-    ``body``, ``args_json``, ``header()`` and ``state()`` read the native invocation, which lives
-    only during the handler call: a deferred handler must read them before it returns.
+    ``body``, ``args_json``, ``header()``, ``state()``, ``channel()`` and the resource methods read
+    the native invocation, which lives only during the handler call: a deferred handler must use
+    them before it returns.
+
+    An ``async def`` handler runs on the app's event loop after its call has ended, so its ctx is
+    a copy taken before the coroutine starts: ``body``, ``args_json``, ``scopes``, the state named
+    in ``requires=`` and the channels among its arguments are there; ``header()``, other state
+    and the resource methods are not.
+
+    ``cancelled``, ``wait_cancelled()`` and ``on_cancel()`` tell whether the invoke was cancelled
+    (by the page with ``plugin:ward|cancel``, its webview navigating or being destroyed, or the app
+    shutting down): they work until the invoke is answered, in every kind of handler.
     """
 
     __slots__ = ("_pointer", "command", "window", "webview", "origin", "id", "is_raw", "_body",
-                 "_scopes")
+                 "_scopes", "_responder", "_args_json", "_states", "_channels",
+                 "_channel_errors", "_claimed_channels", "_detached")
 
-    def __init__(self, pointer: int) -> None:
+    def __init__(self, pointer: int, responder: Optional["Responder"] = None) -> None:
         native = _native.lib()
         self._pointer: Optional[int] = pointer
         self.command = _read_string(native.ward_invocation_command, pointer)
@@ -232,22 +325,55 @@ class Invocation:
         self.is_raw = bool(native.ward_invocation_is_raw(pointer))
         self._body: Optional[bytes] = None
         self._scopes: Optional[Dict[str, List[Any]]] = None
+        self._responder = responder
+        self._args_json: Optional[str] = None
+        self._states: Dict[str, Any] = {}
+        self._channels: Dict[str, Channel] = {}
+        self._channel_errors: Dict[str, Exception] = {}
+        self._claimed_channels: Set[str] = set()
+        self._detached = False
 
     def _live(self) -> int:
         if self._pointer is None:
+            if self._detached:
+                raise RuntimeError(
+                    "an async def handler runs after its call has ended: its ctx holds copies of "
+                    "body, args_json, scopes, the state named in requires= and the channels among "
+                    "its arguments; header(), other state and resources are not available")
             raise RuntimeError("an Invocation is only readable during its handler call; "
                                "copy what you need (ctx.body, ctx.header(...)) before returning")
         return self._pointer
 
     def _end(self, keep_scopes: bool = False) -> None:
         """Ends the handler call. ``keep_scopes`` copies the scopes first, for a deferred handler
-        that reads them when it answers later (a plain handler does not pay for the copy)."""
+        that reads them when it answers later (a plain handler does not pay for the copy).
+        Channels fetched for an async def handler that it never asked for are released."""
         if keep_scopes and self._scopes is None and self._pointer is not None:
             try:
                 self._read_scopes()
             except Exception:
                 _logger.exception("ward: copying the scopes of command %r failed", self.command)
         self._pointer = None
+        channels, self._channels = self._channels, {}
+        for key, channel in channels.items():
+            if key not in self._claimed_channels:
+                channel._release()
+
+    def _detach(self, required_state: Sequence[str], args: Any) -> None:
+        """Copies what an async def handler may read, then ends the native call."""
+        for cached in ("body", "args_json", "scopes"):  # reading one keeps a copy
+            getattr(self, cached)
+        for name in required_state:
+            self._states[name] = self.state(name)
+        if isinstance(args, Mapping):
+            for key, value in args.items():
+                if isinstance(value, str) and value.startswith(CHANNEL_PREFIX):
+                    try:
+                        self._channels[key] = self._open_channel(key)
+                    except Exception as error:  # raised again if the handler asks for it
+                        self._channel_errors[key] = error
+        self._pointer = None
+        self._detached = True
 
     def _read_scopes(self) -> Dict[str, List[Any]]:
         text = _read_string(_native.lib().ward_invocation_scopes_json, self._live())
@@ -271,7 +397,9 @@ class Invocation:
     @property
     def args_json(self) -> str:
         """The arguments as JSON text, as sent ("{}" for an empty or raw body)."""
-        return _read_string(_native.lib().ward_invocation_args_json, self._live())
+        if self._args_json is None:
+            self._args_json = _read_string(_native.lib().ward_invocation_args_json, self._live())
+        return self._args_json
 
     @property
     def body(self) -> bytes:
@@ -292,6 +420,8 @@ class Invocation:
 
     def state(self, name: str) -> Any:
         """The object managed under ``name``; raises StateNotManagedError if there is none."""
+        if name in self._states:
+            return self._states[name]
         encoded = name.encode("utf-8")
         out = c_void_p()
         check(_native.lib().ward_invocation_state(self._live(), encoded, len(encoded), byref(out)))
@@ -300,6 +430,87 @@ class Invocation:
             raise InvalidArgumentError(Status.INVALID_ARGUMENT,
                                        f"state {name!r} is not a Python object of this binding")
         return managed.value
+
+    # -- channels ----------------------------------------------------------------------------
+
+    def channel(self, key: str) -> Channel:
+        """The :class:`Channel` the argument ``key`` names (the page passed a ``new Channel()``).
+        Raises InvalidArgsError naming ``key`` if that argument is not a channel. Asking twice
+        gives the same Channel; it may outlive the handler call."""
+        if key in self._channels:
+            self._claimed_channels.add(key)
+            return self._channels[key]
+        if key in self._channel_errors:
+            raise self._channel_errors[key]
+        channel = self._open_channel(key)
+        self._channels[key] = channel
+        self._claimed_channels.add(key)
+        return channel
+
+    def _open_channel(self, key: str) -> Channel:
+        encoded = key.encode("utf-8")
+        out = c_void_p()
+        check(_native.lib().ward_invocation_channel(self._live(), encoded, len(encoded),
+                                                    byref(out)))
+        return Channel(_returned(out))
+
+    # -- resources ---------------------------------------------------------------------------
+
+    def add_resource(self, resource: Any, on_close: Optional[Callable[[Any], None]] = None) -> int:
+        """Keeps ``resource`` (any Python object but None) for the invoking webview and returns its
+        id (a number the page can hold, below 2**53). It lives until closed, by
+        :meth:`close_resource` or the page's ``plugin:resources|close``, until its webview is
+        destroyed, or until the app shuts down; then ``on_close(resource)`` runs, if given."""
+        if resource is None:
+            raise ValueError("a resource is an object, not None")
+        invocation = self._live()
+        key = handles.add(_Resource(resource, on_close))
+        out = c_uint64(0)
+        status = _native.lib().ward_invocation_add_resource(invocation, key, _FREE_RESOURCE,
+                                                            byref(out))
+        if status != Status.OK:
+            error = last_error(status)
+            handles.pop(key)  # on failure the library does not call free_resource
+            raise error
+        return int(out.value)
+
+    def resource(self, rid: int) -> Any:
+        """The resource ``rid`` of the invoking webview; InvalidArgumentError if this webview has
+        none of that id (another webview's resources are not found)."""
+        out = c_void_p()
+        check(_native.lib().ward_invocation_resource(self._live(), uint(rid, 64, "rid"),
+                                                     byref(out)))
+        held = handles.get(out.value)
+        if not isinstance(held, _Resource):
+            raise InvalidArgumentError(Status.INVALID_ARGUMENT,
+                                       f"resource {rid} is not a Python object of this binding")
+        return held.value
+
+    def close_resource(self, rid: int) -> None:
+        """Closes the resource ``rid`` of the invoking webview (its on_close runs)."""
+        check(_native.lib().ward_invocation_close_resource(self._live(), uint(rid, 64, "rid")))
+
+    # -- cancellation ------------------------------------------------------------------------
+
+    @property
+    def cancelled(self) -> bool:
+        """True once the invoke was cancelled (the page has then been answered CANCELLED and the
+        handler's answer is dropped)."""
+        return self._responder is not None and self._responder.cancelled
+
+    def wait_cancelled(self, timeout: Optional[float] = None) -> bool:
+        """Sleeps up to ``timeout`` seconds (None: until cancelled or answered) and returns True
+        at once when the invoke is cancelled: the interruptible sleep of a polling handler."""
+        if self._responder is None:
+            raise RuntimeError("this Invocation has no responder to watch")
+        return self._responder.wait_cancelled(timeout)
+
+    def on_cancel(self, callback: Callable[[], Any]) -> None:
+        """Runs ``callback()`` once if the invoke is cancelled: on the cancelling thread, or at
+        once if it already is. It must be quick and must not shut the app down."""
+        if self._responder is None:
+            raise RuntimeError("this Invocation has no responder to watch")
+        self._responder.on_cancel(callback)
 
     def __repr__(self) -> str:
         return (f"Invocation(command={self.command!r}, window={self.window!r}, "
@@ -310,13 +521,18 @@ class Responder:
     """Answers one invocation exactly once, now or later, from any thread.
 
     A deferred handler receives one. If it is dropped unanswered, the page gets an internal error,
-    so an invoke never hangs on a forgotten responder.
+    so an invoke never hangs on a forgotten responder. If the invoke is cancelled, the page has
+    already been answered CANCELLED: a later answer raises AlreadyAnsweredError and is dropped.
     """
 
     def __init__(self, pointer: int, command: str) -> None:
         self._pointer: Optional[int] = pointer
+        # Guards the pointer: a native call on it (is_cancelled, on_cancel) holds the lock, so the
+        # answer, which frees it, cannot run meanwhile.
         self._lock = threading.Lock()
         self.command = command
+        self._watch: Optional[_CancelWatch] = None
+        self._cancelled_at_answer = False
 
     @property
     def answered(self) -> bool:
@@ -330,43 +546,117 @@ class Responder:
                                        f"the responder of command {self.command!r} was already answered")
         return pointer
 
+    def _answer(self, answer: Callable[[int], int]) -> None:
+        status = answer(self._take())
+        # ward answered the page already: the invoke was cancelled before this answer.
+        error = last_error(status) if status != Status.OK else None
+        if status == Status.ALREADY_ANSWERED:
+            self._cancelled_at_answer = True
+        self._settle_watch()
+        if error is not None:
+            raise error
+
+    def _settle_watch(self) -> None:
+        watch = self._watch
+        if watch is not None:
+            if self._cancelled_at_answer:
+                watch.fire()
+            watch.settle()
+
     def resolve(self, value: Any = None) -> None:
         """Answers with ``value``: bytes-like values are sent raw, anything else as JSON."""
         if isinstance(value, (bytes, bytearray, memoryview)):
             self.resolve_bytes(value)
             return
         payload = _encode_json(value)  # before taking the responder: a TypeError leaves it open
-        check(_native.lib().ward_responder_resolve_json(self._take(), payload, len(payload)))
+        self._answer(lambda pointer: _native.lib().ward_responder_resolve_json(
+            pointer, payload, len(payload)))
 
     def resolve_bytes(self, data: BytesLike) -> None:
         """Answers with raw bytes, sent as application/octet-stream."""
         payload = bytes(data)
-        check(_native.lib().ward_responder_resolve_bytes(self._take(), payload, len(payload)))
+        self._answer(lambda pointer: _native.lib().ward_responder_resolve_bytes(
+            pointer, payload, len(payload)))
 
     def reject(self, value: Any) -> None:
         """Rejects with ``value`` (any JSON-encodable value) as the page's rejection value."""
         payload = _encode_json(value)
-        check(_native.lib().ward_responder_reject_json(self._take(), payload, len(payload)))
+        self._answer(lambda pointer: _native.lib().ward_responder_reject_json(
+            pointer, payload, len(payload)))
 
     def reject_message(self, message: str) -> None:
         """Rejects with a message, sent to the page as a JSON string."""
         payload = message.encode("utf-8")
-        check(_native.lib().ward_responder_reject_message(self._take(), payload, len(payload)))
+        self._answer(lambda pointer: _native.lib().ward_responder_reject_message(
+            pointer, payload, len(payload)))
 
     def _abandon(self) -> bool:
-        """Frees the responder if it is still unanswered (the page gets an internal error)."""
+        """Frees the responder if it is still unanswered (the page gets an internal error, unless
+        the invoke was cancelled and so already answered)."""
         with self._lock:
             pointer, self._pointer = self._pointer, None
         if pointer is None:
             return False
         _native.lib().ward_responder_free(pointer)
+        self._settle_watch()
         return True
+
+    # -- cancellation ------------------------------------------------------------------------
+
+    @property
+    def cancelled(self) -> bool:
+        """True once the invoke was cancelled."""
+        with self._lock:
+            if self._pointer is not None:
+                return bool(_native.lib().ward_responder_is_cancelled(self._pointer))
+        watch = self._watch
+        return self._cancelled_at_answer or (watch is not None and watch.fired)
+
+    def wait_cancelled(self, timeout: Optional[float] = None) -> bool:
+        """Waits up to ``timeout`` seconds (None: no limit) for the invoke to be cancelled or
+        answered; True if it was cancelled."""
+        return self._cancel_watch().wait(timeout)
+
+    def on_cancel(self, callback: Callable[[], Any]) -> None:
+        """Runs ``callback()`` once if the invoke is cancelled: on the cancelling thread, or at
+        once if it already is. Exceptions it raises are logged."""
+        if not callable(callback):
+            raise TypeError("the on_cancel callback is not callable")
+        self._cancel_watch().add(callback)
+
+    def _cancel_watch(self) -> _CancelWatch:
+        """The invoke's cancel watch, registered with ward on first use."""
+        with self._lock:
+            if self._watch is not None:
+                return self._watch
+            watch = self._watch = _CancelWatch()
+            if self._pointer is None:  # answered already: no cancellation can come any more
+                if self._cancelled_at_answer:
+                    watch.fire()
+                watch.settle()
+                return watch
+            # If the invoke is already cancelled ward calls the watch at once, on this thread;
+            # it has no callbacks yet, so no user code runs under this lock.
+            key = handles.add(watch)
+            status = _native.lib().ward_responder_on_cancel(self._pointer, _CANCEL_TRAMPOLINE, key,
+                                                            _FREE_HANDLE)
+            if status != Status.OK:
+                error = last_error(status)
+                handles.pop(key)  # on failure the library does not call free_user_data
+                self._watch = None
+                raise error
+            return watch
 
     def __del__(self) -> None:
         try:
             if self._pointer is not None and not sys.is_finalizing():
-                _logger.warning("the responder of command %r was dropped unanswered; "
-                                "the page gets an internal error", self.command)
+                try:
+                    cancelled = self.cancelled
+                except Exception:
+                    cancelled = False
+                if not cancelled:  # a cancelled invoke has its answer already
+                    _logger.warning("the responder of command %r was dropped unanswered; "
+                                    "the page gets an internal error", self.command)
                 self._abandon()
         except Exception:  # a finalizer must not raise
             pass
@@ -380,48 +670,139 @@ class Responder:
 # are module-level so they live as long as the module: a collected CFUNCTYPE object that C still
 # calls is a crash.
 
-class _Command:
-    __slots__ = ("name", "function", "deferred")
+class _Runtime:
+    """What the commands of one builder (then app) share: the event loop of async def handlers."""
 
-    def __init__(self, name: str, function: Callable[..., Any], deferred: bool) -> None:
+    __slots__ = ("loop",)
+
+    def __init__(self) -> None:
+        self.loop: Optional[asyncio.AbstractEventLoop] = None
+
+
+async def _await(awaitable: Any) -> Any:
+    return await awaitable
+
+
+class _Command:
+    __slots__ = ("name", "function", "deferred", "required_state", "runtime")
+
+    def __init__(self, name: str, function: Callable[..., Any], deferred: bool,
+                 required_state: Sequence[str], runtime: _Runtime) -> None:
         self.name = name
         self.function = function
         self.deferred = deferred
+        self.required_state = tuple(required_state)
+        self.runtime = runtime
 
     def run(self, invocation_pointer: int, responder_pointer: int) -> None:
         responder = Responder(responder_pointer, self.name)
         context: Optional[Invocation] = None
+        on_loop = False
         try:
-            context = Invocation(invocation_pointer)
+            context = Invocation(invocation_pointer, responder)
             args = json.loads(context.args_json)
             if self.deferred:
-                self.function(args, context, responder)
+                returned = self.function(args, context, responder)
+                if inspect.isawaitable(returned):
+                    if asyncio.iscoroutine(returned):
+                        returned.close()
+                    raise TypeError(f"the deferred handler of command {self.name!r} returned an "
+                                    "awaitable: an async def handler returns its answer instead")
             else:
-                responder.resolve(self.function(args, context))
+                result = self.function(args, context)
+                if inspect.isawaitable(result):
+                    self._start_on_loop(result, args, context, responder)
+                    on_loop = True
+                else:
+                    self._resolve(responder, result)
         except CommandError as rejection:
             self._reject(responder, rejection.value)
-        except Exception:
-            # The exception text may hold private details: it goes to the log, never to the page.
-            if responder._abandon():
-                _logger.exception("ward command %r failed; the page gets an internal error",
-                                  self.name)
-            else:
-                _logger.exception("ward command %r raised after answering; ignored", self.name)
+        except Exception as error:
+            self._fail(responder, error)
         finally:
-            if context is not None:
+            if context is not None and not on_loop:
                 context._end(keep_scopes=self.deferred)
-            if not self.deferred:
+            if not self.deferred and not on_loop:
                 responder._abandon()
+
+    def _start_on_loop(self, awaitable: Any, args: Any, context: Invocation,
+                       responder: Responder) -> None:
+        """Runs an async def handler's coroutine on the app's event loop; its outcome answers the
+        invoke, and cancelling the invoke cancels it."""
+        coroutine = awaitable if asyncio.iscoroutine(awaitable) else _await(awaitable)
+        try:
+            loop = self.runtime.loop
+            if loop is None or loop.is_closed():
+                raise RuntimeError(
+                    f"command {self.name!r} is async but the app has no open event loop; give "
+                    "one with AppBuilder(event_loop=loop) or builder.event_loop(loop)")
+            context._detach(self.required_state, args)
+            watch = responder._cancel_watch()
+            future = asyncio.run_coroutine_threadsafe(coroutine, loop)
+        except BaseException:
+            coroutine.close()  # never started: close it rather than warn "never awaited"
+            context._end()
+            raise
+        future.add_done_callback(functools.partial(self._finish_on_loop, context=context,
+                                                   responder=responder))
+        watch.add(future.cancel)
+
+    def _finish_on_loop(self, future: "concurrent.futures.Future[Any]", context: Invocation,
+                        responder: Responder) -> None:
+        # Runs on the loop's thread when the coroutine ends, or on the cancelling thread.
+        try:
+            if future.cancelled():
+                if not responder.cancelled:
+                    _logger.warning("the coroutine of ward command %r was cancelled, though its "
+                                    "invoke was not; the page gets an internal error", self.name)
+                return
+            error = future.exception()
+            if error is None:
+                self._resolve(responder, future.result())
+            elif isinstance(error, CommandError):
+                self._reject(responder, error.value)
+            else:
+                self._fail(responder, error)
+        except Exception as error:
+            self._fail(responder, error)
+        finally:
+            responder._abandon()
+            context._end()
+
+    def _resolve(self, responder: Responder, value: Any) -> None:
+        try:
+            responder.resolve(value)
+        except AlreadyAnsweredError:
+            if not responder.cancelled:
+                raise
+            _logger.debug("ward command %r answered after its invoke was cancelled; the answer "
+                          "is dropped", self.name)
 
     def _reject(self, responder: Responder, value: Any) -> None:
         try:
             responder.reject(value)
         except AlreadyAnsweredError:
-            _logger.warning("ward command %r raised CommandError after answering; ignored", self.name)
+            if not responder.cancelled:
+                _logger.warning("ward command %r raised CommandError after answering; ignored",
+                                self.name)
         except Exception:
             _logger.exception("ward command %r raised a CommandError whose value is not "
                               "JSON-encodable; the page gets an internal error", self.name)
             responder._abandon()
+
+    def _fail(self, responder: Responder, error: BaseException) -> None:
+        # The exception text may hold private details: it goes to the log, never to the page.
+        exc_info = (type(error), error, error.__traceback__)
+        if responder.cancelled:
+            _logger.debug("ward command %r raised after its invoke was cancelled", self.name,
+                          exc_info=exc_info)
+            responder._abandon()
+        elif responder._abandon():
+            _logger.error("ward command %r failed; the page gets an internal error", self.name,
+                          exc_info=exc_info)
+        else:
+            _logger.error("ward command %r raised after answering; ignored", self.name,
+                          exc_info=exc_info)
 
 
 class _ManagedState:
@@ -432,13 +813,22 @@ class _ManagedState:
         self.on_free = on_free
 
 
+class _Resource:
+    __slots__ = ("value", "on_close")
+
+    def __init__(self, value: Any, on_close: Optional[Callable[[Any], None]]) -> None:
+        self.value = value
+        self.on_close = on_close
+
+
 def _on_command(invocation: int, responder: int, user_data: Optional[int]) -> None:
     try:
-        command = handles.get(user_data)
-        if command is None:  # cannot happen while the app lives; answer rather than hang the page
-            _native.lib().ward_responder_free(responder)
-            return
-        command.run(invocation, responder)
+        with running_callback():
+            command = handles.get(user_data)
+            if command is None:  # cannot happen while the app lives; answer, do not hang the page
+                _native.lib().ward_responder_free(responder)
+                return
+            command.run(invocation, responder)
     except BaseException:
         _logger.exception("ward: unexpected failure dispatching a command")
 
@@ -454,6 +844,16 @@ def _on_free_state(user_data: Optional[int]) -> None:
             managed.on_free(managed.value)
         except Exception:
             _logger.exception("ward: on_free of a managed state failed")
+
+
+def _on_free_resource(user_data: Optional[int]) -> None:
+    try:
+        resource = handles.pop(user_data)
+        if isinstance(resource, _Resource) and resource.on_close is not None:
+            with running_callback():
+                resource.on_close(resource.value)
+    except Exception:
+        _logger.exception("ward: on_close of a resource failed")
 
 
 def _on_log(level: int, code: int, message: int, message_len: int, detail: int, detail_len: int,
@@ -504,35 +904,88 @@ def _on_free_pending(user_data: Optional[int]) -> None:
             pass
 
 
+def _on_delivery(webview: int, webview_len: int, delivery: Any, user_data: Optional[int]) -> None:
+    try:
+        with running_callback():
+            sink = handles.get(user_data)
+            if sink is not None:
+                sink(borrowed_string(webview, webview_len), Delivery._from_native(delivery.contents))
+    except Exception:  # the next delivery comes anyway
+        _logger.exception("ward: the delivery callback failed")
+
+
+def _on_event(event: Any, user_data: Optional[int]) -> None:
+    try:
+        with running_callback():
+            listener = handles.get(user_data)
+            if listener is not None:
+                listener(Event._from_native(event.contents))
+    except Exception:
+        _logger.exception("ward: an event listener failed")
+
+
+def _on_event_filter(target: Any, user_data: Optional[int]) -> int:
+    try:
+        with running_callback():
+            predicate = handles.get(user_data)
+            return 1 if predicate is not None and predicate(EventTarget._from_native(target.contents)) \
+                else 0
+    except Exception:  # a failing filter delivers to nobody on that target
+        _logger.exception("ward: an emit_filter predicate failed")
+        return 0
+
+
+def _on_cancel(user_data: Optional[int]) -> None:
+    try:
+        with running_callback():
+            watch = handles.get(user_data)
+            if watch is not None:
+                watch.fire()
+    except Exception:
+        _logger.exception("ward: handling a cancellation failed")
+
+
 _COMMAND_TRAMPOLINE = COMMAND_FN(_on_command)
 _FREE_HANDLE = FREE_FN(_on_free_handle)
 _FREE_STATE = FREE_FN(_on_free_state)
+_FREE_RESOURCE = FREE_FN(_on_free_resource)
 _LOG_TRAMPOLINE = LOG_FN(_on_log)
 _AUDIT_TRAMPOLINE = AUDIT_FN(_on_audit)
 _RESPONSE_TRAMPOLINE = RESPONSE_FN(_on_async_response)
 _FREE_PENDING = FREE_FN(_on_free_pending)
+_DELIVERY_TRAMPOLINE = DELIVERY_FN(_on_delivery)
+_EVENT_TRAMPOLINE = EVENT_FN(_on_event)
+_EVENT_FILTER_TRAMPOLINE = EVENT_FILTER_FN(_on_event_filter)
+_CANCEL_TRAMPOLINE = CANCEL_FN(_on_cancel)
 
 
 # ---------------------------------------------------------------------------
 # Builder
 
 class AppBuilder:
-    """Collects commands, state and access control, then builds an :class:`App`.
+    """Collects commands, state, access control and the live half (executor, deliveries, event
+    loop), then builds an :class:`App`.
 
     Use it from one thread at a time. ``log`` receives ward's diagnostics (default: the ``ward``
     logger of :mod:`logging`); it may be called from any thread.
 
     Every command is denied until a capability grants it (see :meth:`capability`). The keyword
-    arguments ``app_origins``, ``acl_platform``, ``acl_strict`` and ``audit`` do what the methods of
-    the same name do.
+    arguments ``app_origins``, ``acl_platform``, ``acl_strict``, ``audit``, ``executor``,
+    ``delivery``, ``delivery_options`` and ``event_loop`` do what the methods of the same name do.
     """
 
     def __init__(self, *, limits: Optional[Limits] = None, log: Optional[LogSink] = None,
                  app_origins: Optional[Iterable[str]] = None, acl_platform: Optional[str] = None,
-                 acl_strict: Optional[bool] = None, audit: Optional[AuditSink] = None) -> None:
+                 acl_strict: Optional[bool] = None, audit: Optional[AuditSink] = None,
+                 executor: Optional[ExecutorOptions] = None,
+                 delivery: Optional[DeliverySink] = None,
+                 delivery_options: Optional[DeliveryOptions] = None,
+                 event_loop: Optional[asyncio.AbstractEventLoop] = None) -> None:
         native = _native.lib()
         self._lock = threading.Lock()
         self._pointer: Optional[int] = None
+        self._runtime = _Runtime()
+        self._async_def_commands: List[str] = []
         native_limits = limits._to_native() if limits is not None else None
         log_key = handles.add(log if log is not None else log_to_python_logging)
         options = WardBuilderOptions(
@@ -559,6 +1012,15 @@ class AppBuilder:
                 self.acl_strict(acl_strict)
             if audit is not None:
                 self.audit(audit)
+            if executor is not None:
+                self.executor(workers=executor.workers, queue_capacity=executor.queue_capacity)
+            if delivery is not None:
+                self.delivery(delivery)
+            if delivery_options is not None:
+                self.delivery_options(channel_capacity=delivery_options.channel_capacity,
+                                      queue_capacity=delivery_options.queue_capacity)
+            if event_loop is not None:
+                self.event_loop(event_loop)
         except BaseException:
             self.close()
             raise
@@ -579,24 +1041,51 @@ class AppBuilder:
         reject with a value; any other exception answers an internal error (and is logged).
         With ``deferred=True`` the handler is ``handler(args, ctx, responder)`` and answers
         through the :class:`Responder`, now or later, from any thread.
+        An ``async def`` handler runs on the app's event loop (:meth:`event_loop`) and its result
+        answers; cancelling the invoke cancels the coroutine.
         ``requires`` names managed state the command reads: build() fails if it is missing.
+
+        The handler runs on the thread that hands ward the request; see :meth:`async_command`
+        for one that runs on ward's executor.
         """
+        return self._decorator(name, requires, deferred, on_executor=False)
+
+    def async_command(self, name: Union[str, Callable[..., Any], None] = None, *,
+                      requires: Union[str, Iterable[str]] = (), deferred: bool = False) -> Any:
+        """Decorator registering a command whose handler runs on ward's executor threads
+        (:meth:`executor`), as :meth:`command` otherwise. The request is copied first, so the
+        invoking thread is free at once; a full executor queue answers BUSY at once.
+
+        A long handler should watch for cancellation: ``ctx.cancelled``,
+        ``ctx.wait_cancelled(timeout)`` (an interruptible sleep) or ``ctx.on_cancel(fn)``.
+        """
+        return self._decorator(name, requires, deferred, on_executor=True)
+
+    def _decorator(self, name: Union[str, Callable[..., Any], None],
+                   requires: Union[str, Iterable[str]], deferred: bool, on_executor: bool) -> Any:
         if callable(name):  # bare @builder.command
-            self.add_command(name.__name__, name)
+            self.add_command(name.__name__, name, on_executor=on_executor)
             return name
 
         def register(function: Callable[..., Any]) -> Callable[..., Any]:
             self.add_command(name or function.__name__, function, requires=requires,
-                             deferred=deferred)
+                             deferred=deferred, on_executor=on_executor)
             return function
 
         return register
 
     def add_command(self, name: str, handler: Callable[..., Any], *,
-                    requires: Union[str, Iterable[str]] = (), deferred: bool = False) -> "AppBuilder":
-        """Registers ``handler`` as command ``name`` (see :meth:`command`)."""
+                    requires: Union[str, Iterable[str]] = (), deferred: bool = False,
+                    on_executor: bool = False) -> "AppBuilder":
+        """Registers ``handler`` as command ``name`` (see :meth:`command`); with
+        ``on_executor=True`` it runs on ward's executor (see :meth:`async_command`)."""
         if not callable(handler):
             raise TypeError(f"the handler of command {name!r} is not callable")
+        is_async_def = inspect.iscoroutinefunction(handler) or \
+            inspect.iscoroutinefunction(getattr(handler, "__call__", None))
+        if deferred and is_async_def:
+            raise TypeError(f"command {name!r}: an async def handler returns its answer; it "
+                            "cannot be deferred")
         encoded_name = name.encode("utf-8")
         required = [requires] if isinstance(requires, str) else list(requires)
         required_names = [state.encode("utf-8") for state in required]
@@ -607,15 +1096,79 @@ class AppBuilder:
             required_state_lens=(c_size_t * count)(*map(len, required_names)) if count else None,
             required_state_count=count,
         )
-        key = handles.add(_Command(name, handler, deferred))
+        register = _native.lib().ward_builder_async_command if on_executor \
+            else _native.lib().ward_builder_command
+        key = handles.add(_Command(name, handler, deferred, required, self._runtime))
         with self._live() as builder:
-            status = _native.lib().ward_builder_command(
-                builder, encoded_name, len(encoded_name), byref(options), _COMMAND_TRAMPOLINE, key,
-                _FREE_HANDLE)
+            status = register(builder, encoded_name, len(encoded_name), byref(options),
+                              _COMMAND_TRAMPOLINE, key, _FREE_HANDLE)
             if status != Status.OK:
                 error = last_error(status)
                 handles.pop(key)  # on failure the library does not call free_user_data
                 raise error
+        if is_async_def:
+            self._async_def_commands.append(name)
+        return self
+
+    def add_async_command(self, name: str, handler: Callable[..., Any], *,
+                          requires: Union[str, Iterable[str]] = (),
+                          deferred: bool = False) -> "AppBuilder":
+        """Registers ``handler`` as command ``name`` run on ward's executor (see
+        :meth:`async_command`)."""
+        return self.add_command(name, handler, requires=requires, deferred=deferred,
+                                on_executor=True)
+
+    # -- the live half -----------------------------------------------------------------------
+
+    def executor(self, *, workers: int = 0, queue_capacity: int = 0) -> "AppBuilder":
+        """The executor of async commands: ``workers`` threads [2] and ``queue_capacity`` invokes
+        waiting for one [1024], beyond which an invoke is answered BUSY at once (0: default)."""
+        options = ExecutorOptions(workers, queue_capacity)._to_native()
+        with self._live() as builder:
+            check(_native.lib().ward_builder_set_executor(builder, byref(options)))
+        return self
+
+    def delivery(self, sink: DeliverySink) -> DeliverySink:
+        """Sets the delivery callback (replacing an earlier one); usable as a decorator.
+
+        ``sink(webview_label, delivery)`` receives everything ward sends to pages (replies to
+        :meth:`App.post`, events, channel messages) as a :class:`ward.Delivery`, on ward's
+        delivery thread, one call at a time, so deliveries to a webview keep their order. A Tauri
+        host evaluates ``delivery.script()`` in that webview. It may call the app (emit, send)
+        but should return promptly: while it runs, deliveries queue up and channel senders feel
+        the backpressure. It must not shut the app down. An exception it raises is logged.
+        """
+        if not callable(sink):
+            raise TypeError("the delivery callback is not callable")
+        key = handles.add(sink)
+        with self._live() as builder:
+            status = _native.lib().ward_builder_set_delivery(builder, _DELIVERY_TRAMPOLINE, key,
+                                                             _FREE_HANDLE)
+            if status != Status.OK:
+                error = last_error(status)
+                handles.pop(key)
+                raise error
+        return sink
+
+    def delivery_options(self, *, channel_capacity: int = 0,
+                         queue_capacity: int = 0) -> "AppBuilder":
+        """Bounds on queued deliveries: ``channel_capacity`` messages one channel may have
+        queued [1024], ``queue_capacity`` deliveries queued in all [65536], beyond which emit and
+        send wait (0: default)."""
+        options = DeliveryOptions(channel_capacity, queue_capacity)._to_native()
+        with self._live() as builder:
+            check(_native.lib().ward_builder_set_delivery_options(builder, byref(options)))
+        return self
+
+    def event_loop(self, loop: asyncio.AbstractEventLoop) -> "AppBuilder":
+        """The asyncio event loop ``async def`` handlers run on (through
+        ``asyncio.run_coroutine_threadsafe``). It must be running, usually in another thread,
+        while such commands are invoked; never block it on a synchronous ``App.invoke`` of one
+        (use ``asyncio.wrap_future(app.invoke_async(...))``)."""
+        if not isinstance(loop, asyncio.AbstractEventLoop):
+            raise TypeError(f"event_loop takes an asyncio event loop, not {type(loop).__name__}")
+        with self._live():
+            self._runtime.loop = loop
         return self
 
     def manage(self, name: str, state: Any, *,
@@ -734,11 +1287,16 @@ class AppBuilder:
         """Builds the app. This consumes the builder, whether building succeeds or not.
 
         Capability and permission files are parsed and resolved here: an error names the file
-        (and the place in it)."""
+        (and the place in it). ``async def`` commands need an event loop (:meth:`event_loop`)."""
         with self._lock:
             if self._pointer is None:
                 raise ValueError("this AppBuilder was already built or closed")
             builder, self._pointer = self._pointer, None
+        if self._async_def_commands and self._runtime.loop is None:
+            _native.lib().ward_builder_free(builder)
+            raise ValueError(f"commands {self._async_def_commands} are async def: give the builder "
+                             "the asyncio event loop they run on (AppBuilder(event_loop=loop) or "
+                             "builder.event_loop(loop))")
         out = c_void_p()
         status = _native.lib().ward_builder_build(builder, byref(out))
         if status != Status.OK:
@@ -786,14 +1344,24 @@ def _body_bytes(body: Union[BytesLike, str, None]) -> bytes:
     return bytes(body)
 
 
+def _free_app(pointer: int) -> None:
+    if in_callback():
+        # ward_app_free waits for running handlers and callbacks, the current one included:
+        # freeing here would wait for itself, so another thread frees the app once it returns.
+        threading.Thread(target=_native.lib().ward_app_free, args=(pointer,),
+                         name="ward-app-free").start()
+    else:
+        _native.lib().ward_app_free(pointer)
+
+
 class App:
     """A built, immutable, thread-safe ward app. Close it (or use ``with``) to free it."""
 
     def __init__(self, pointer: int) -> None:
-        self._lock = threading.Lock()
-        self._pointer: Optional[int] = pointer
-        self._active_calls = 0
-        self._closing = False
+        # ward_app_free must not race with calls on the app: the handle counts the calls in flight
+        # and the last one frees the app if close() came meanwhile.
+        self._handle = NativeHandle(pointer, _free_app,
+                                    lambda: ValueError("this ward App is closed"))
         self._invoke_key = _read_string(_native.lib().ward_app_invoke_key, pointer)
 
     @property
@@ -803,39 +1371,30 @@ class App:
 
     @property
     def closed(self) -> bool:
-        return self._closing
+        return self._handle.closed
 
-    @contextmanager
-    def _live(self) -> Iterator[int]:
-        # ward_app_free must not race with calls on the app: count the calls in flight and let
-        # the last one free the app if close() came meanwhile.
-        with self._lock:
-            if self._closing or self._pointer is None:
-                raise ValueError("this ward App is closed")
-            self._active_calls += 1
-            pointer = self._pointer
+    def _live(self) -> "contextlib.AbstractContextManager[int]":
+        return self._handle.use()
+
+    def shutdown(self) -> None:
+        """Shuts the app down: new requests are answered CLOSED, in-flight invokes are cancelled
+        and answered CANCELLED, running handlers are waited for, queued deliveries reach the
+        delivery callback, and channels and resources are closed. Idempotent; the app still needs
+        :meth:`close`. Raises RuntimeError from inside a handler or callback of this binding,
+        where it would wait for itself."""
+        if in_callback():
+            raise RuntimeError("App.shutdown() waits for running handlers and callbacks: call it "
+                               "from outside them")
         try:
-            yield pointer
-        finally:
-            with self._lock:
-                self._active_calls -= 1
-                to_free = None
-                if self._closing and self._active_calls == 0:
-                    to_free, self._pointer = self._pointer, None
-            if to_free is not None:
-                _native.lib().ward_app_free(to_free)
+            with self._live() as app:
+                _native.lib().ward_app_shutdown(app)
+        except ValueError:  # closed: freeing it shut it down
+            pass
 
     def close(self) -> None:
-        """Frees the app (and its state). If calls are in flight, the last one to finish frees it."""
-        with self._lock:
-            if self._closing:
-                return
-            self._closing = True
-            if self._active_calls:
-                return
-            to_free, self._pointer = self._pointer, None
-        if to_free is not None:
-            _native.lib().ward_app_free(to_free)
+        """Frees the app (shutting it down, then releasing its state). Calls in flight finish
+        first: the last one frees it (call :meth:`shutdown` first to cancel them)."""
+        self._handle.close()
 
     def __enter__(self) -> "App":
         return self
@@ -988,5 +1547,119 @@ class App:
         del keep_alive  # the request is borrowed for the call only
         return future
 
+    # -- posting (replies through the delivery callback) -------------------------------------
+
+    def post(self, url: str, *, origin: str, window: str = "main", webview: str = "main",
+             headers: Optional[Headers] = None, body: Union[BytesLike, str, None] = None) -> None:
+        """Handles a request as :meth:`invoke` does, but returns at once: its reply is a REPLY
+        delivery to ``webview``, ordered with that webview's events and channel messages (its
+        callback is the request's Tauri-Callback id if ok, else its Tauri-Error id). Raises
+        InvalidArgumentError if the app has no delivery callback."""
+        request, keep_alive = self._request(url, origin, window, webview, headers, body)
+        with self._live() as app:
+            check(_native.lib().ward_app_post(app, byref(request)))
+        del keep_alive
+
+    def post_message(self, message: Union[str, bytes], *, origin: str, window: str = "main",
+                     webview: str = "main") -> None:
+        """The postMessage form of :meth:`post`."""
+        request, keep_alive = self._message_request(message, origin, window, webview)
+        with self._live() as app:
+            check(_native.lib().ward_app_post_message(app, byref(request)))
+        del keep_alive
+
+    # -- webview lifecycle -------------------------------------------------------------------
+
+    def webview_created(self, webview: str, window: Optional[str] = None) -> None:
+        """Reports a new webview (``window`` defaults to the webview's label, as in a Tauri
+        WebviewWindow)."""
+        webview_b = _encode_text(webview)
+        window_b = _encode_text(webview if window is None else window)
+        with self._live() as app:
+            check(_native.lib().ward_app_webview_created(app, webview_b, len(webview_b), window_b,
+                                                         len(window_b)))
+
+    def webview_navigated(self, webview: str) -> None:
+        """Reports a navigation: the webview's in-flight invokes are cancelled, its page
+        listeners removed and its channels closed."""
+        webview_b = _encode_text(webview)
+        with self._live() as app:
+            check(_native.lib().ward_app_webview_navigated(app, webview_b, len(webview_b)))
+
+    def webview_destroyed(self, webview: str) -> None:
+        """Reports a destroyed webview: as a navigation, and its resources are closed too."""
+        webview_b = _encode_text(webview)
+        with self._live() as app:
+            check(_native.lib().ward_app_webview_destroyed(app, webview_b, len(webview_b)))
+
+    # -- events ------------------------------------------------------------------------------
+    # Event names are 1..256 letters, digits and - / : _ (else InvalidNameError); payloads are
+    # any JSON-encodable value.
+
+    def emit(self, event: str, payload: Any = None) -> None:
+        """Emits ``event`` to every listener, backend and pages."""
+        name, data = _encode_text(event), _encode_json(payload)
+        with self._live() as app:
+            check(_native.lib().ward_app_emit(app, name, len(name), data, len(data)))
+
+    def emit_to(self, target: Union[EventTarget, str], event: str, payload: Any = None) -> None:
+        """Emits ``event`` to the listeners whose target matches ``target`` (Tauri's rules; a str
+        is ``EventTarget.any_label(str)``)."""
+        native_target, keep_alive = EventTarget.of(target)._to_native()
+        name, data = _encode_text(event), _encode_json(payload)
+        with self._live() as app:
+            check(_native.lib().ward_app_emit_to(app, byref(native_target), name, len(name), data,
+                                                 len(data)))
+        del keep_alive
+
+    def emit_filter(self, event: str, payload: Any,
+                    predicate: Callable[[EventTarget], bool]) -> None:
+        """Emits ``event`` to the listeners whose target ``predicate(target)`` accepts; it is
+        called during this call only, once per listener target. An exception it raises is
+        logged and counts as False."""
+        if not callable(predicate):
+            raise TypeError("the emit_filter predicate is not callable")
+        name, data = _encode_text(event), _encode_json(payload)
+        key = handles.add(predicate)
+        try:
+            with self._live() as app:
+                check(_native.lib().ward_app_emit_filter(app, name, len(name), data, len(data),
+                                                         _EVENT_FILTER_TRAMPOLINE, key))
+        finally:
+            handles.pop(key)
+
+    def listen(self, event: str, listener: EventListener,
+               target: Union[EventTarget, str, None] = None, once: bool = False) -> int:
+        """Adds a backend listener: ``listener(ward.Event)`` runs on the emitting thread for each
+        ``event`` emitted to a target matching ``target`` (None: any). With ``once`` it is removed
+        after the first. Returns its id, for :meth:`unlisten`. An exception it raises is logged."""
+        if not callable(listener):
+            raise TypeError("the event listener is not callable")
+        name = _encode_text(event)
+        native_target, keep_alive = (EventTarget.of(target)._to_native() if target is not None
+                                     else (None, []))
+        key = handles.add(listener)
+        out = c_uint64(0)
+        with self._live() as app:
+            status = _native.lib().ward_app_listen(
+                app, name, len(name), byref(native_target) if native_target is not None else None,
+                1 if once else 0, _EVENT_TRAMPOLINE, key, _FREE_HANDLE, byref(out))
+            if status != Status.OK:
+                error = last_error(status)
+                handles.pop(key)  # on failure the library does not call free_user_data
+                raise error
+        del keep_alive
+        return int(out.value)
+
+    def once(self, event: str, listener: EventListener,
+             target: Union[EventTarget, str, None] = None) -> int:
+        """:meth:`listen` for the first matching event only."""
+        return self.listen(event, listener, target, once=True)
+
+    def unlisten(self, listener_id: int) -> None:
+        """Removes a backend or page listener; InvalidArgumentError if there is none."""
+        with self._live() as app:
+            check(_native.lib().ward_app_unlisten(app, uint(listener_id, 64, "listener id")))
+
     def __repr__(self) -> str:
-        return f"<ward.App {'closed' if self._closing else 'open'}>"
+        return f"<ward.App {'closed' if self.closed else 'open'}>"

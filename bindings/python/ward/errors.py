@@ -28,6 +28,7 @@ class Status(enum.IntEnum):
     CANCELLED = 16
     BUSY = 17
     OUT_OF_MEMORY = 18
+    CLOSED = 19
 
 
 def status_of(code: int) -> "Status | int":
@@ -124,6 +125,10 @@ class OutOfMemoryError(WardError, MemoryError):
     pass
 
 
+class ClosedError(WardError):
+    """The channel, webview or app is closed."""
+
+
 _ERROR_CLASSES: Dict[int, Type[WardError]] = {
     Status.INVALID_ARGUMENT: InvalidArgumentError,
     Status.ABI_MISMATCH: AbiMismatchError,
@@ -143,6 +148,7 @@ _ERROR_CLASSES: Dict[int, Type[WardError]] = {
     Status.CANCELLED: CancelledError,
     Status.BUSY: BusyError,
     Status.OUT_OF_MEMORY: OutOfMemoryError,
+    Status.CLOSED: ClosedError,
 }
 
 
