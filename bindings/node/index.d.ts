@@ -21,6 +21,7 @@ export declare const Status: Readonly<{
   CANCELLED: 16;
   BUSY: 17;
   OUT_OF_MEMORY: 18;
+  CLOSED: 19;
 }>;
 export type Status = (typeof Status)[keyof typeof Status];
 
@@ -223,6 +224,42 @@ export interface CommandOptions {
   requiredState?: readonly string[];
 }
 
+/** Options of ctx.addResource(). */
+export interface ResourceOptions<T = unknown> {
+  /** Runs once when the resource is closed [else `value.close()` if the value has one]. */
+  onClose?: (value: T) => void;
+}
+
+/** Options of Channel.send() / sendBytes(). */
+export interface SendOptions {
+  /** Milliseconds to wait for room in a full channel [5000]; Infinity waits as long as needed. */
+  timeout?: number;
+}
+
+/** A stream of messages to one page: the `Channel` a @tauri-apps/api page passed (ctx.channel(key)). */
+export declare class Channel {
+  private constructor();
+  /** The page's id of the channel. */
+  readonly id: number;
+  /** True once close() was called (or ward closed it). */
+  readonly closed: boolean;
+  /** Messages ward holds that the delivery callback has not taken yet. */
+  readonly queued: number;
+  /** Sends a JSON message if there is room now: false when full; throws WardError CLOSED once closed. */
+  trySend(value: unknown): boolean;
+  /** trySend() for raw bytes (an ArrayBuffer in the page). */
+  trySendBytes(bytes: Buffer | Uint8Array | ArrayBuffer | string): boolean;
+  /**
+   * Sends a JSON message, waiting for room (on a worker thread, never blocking the event loop).
+   * Messages keep their order whether awaited or not. Rejects with WardError BUSY (timeout) or CLOSED.
+   */
+  send(value: unknown, options?: SendOptions): Promise<void>;
+  /** send() for raw bytes (an ArrayBuffer in the page). */
+  sendBytes(bytes: Buffer | Uint8Array | ArrayBuffer | string, options?: SendOptions): Promise<void>;
+  /** Ends the channel after what was sent; resolves once the end message is queued. Idempotent. */
+  close(): Promise<void>;
+}
+
 /** What a handler learns about its invoke. */
 export interface InvocationContext {
   readonly command: string;
@@ -241,6 +278,28 @@ export interface InvocationContext {
   header(name: string): string | null;
   /** Managed state; throws WardError(STATE_NOT_MANAGED) if `name` was never managed. */
   state<T = unknown>(name: string): T;
+  /**
+   * Aborts (reason: a WardError CANCELLED) when the invoke is cancelled: by the page
+   * (plugin:ward|cancel), its webview navigating or being destroyed, or the app shutting down.
+   * ward has then answered the page already; a later answer is dropped.
+   */
+  readonly signal: AbortSignal;
+  /** True once the invoke was cancelled. */
+  readonly cancelled: boolean;
+  /**
+   * The channel the argument `key` names ("__CHANNEL__:<id>", a @tauri-apps/api Channel).
+   * Throws WardError INVALID_ARGS naming the key otherwise. Only before the handler's first await.
+   */
+  channel(key: string): Channel;
+  /**
+   * Keeps `value` for the invoking webview; returns its id (a @tauri-apps/api Resource's rid).
+   * Only before the handler's first await.
+   */
+  addResource<T>(value: T, options?: ResourceOptions<T>): number;
+  /** The invoking webview's resource `rid`; throws WardError INVALID_ARGUMENT if there is none. Only before the first await. */
+  resource<T = unknown>(rid: number): T;
+  /** Closes the invoking webview's resource `rid` (WardError INVALID_ARGUMENT if none). Only before the first await. */
+  closeResource(rid: number): void;
 }
 
 /** Raw bytes answer with application/octet-stream; anything else is sent as JSON. */
@@ -299,13 +358,103 @@ export declare class Response {
   json<T = unknown>(): T;
 }
 
+/** What a delivery is: the reply to a posted request, an event, or a channel message. */
+export type DeliveryKind = 'reply' | 'event' | 'channel';
+
+/**
+ * One delivery to a page: for a Tauri page, `window.__TAURI_INTERNALS__.runCallback(callback, value)`
+ * with value the body (reply, event) or {index, message} / {index, end: true} (channel).
+ */
+export declare class Delivery {
+  private constructor();
+  readonly kind: DeliveryKind;
+  /** The page callback id: for a reply, the Tauri-Callback id if ok, else the Tauri-Error id. */
+  readonly callback: number;
+  /** reply: resolved (true) or rejected. */
+  readonly ok: boolean;
+  /** True if body holds raw bytes. */
+  readonly raw: boolean;
+  /** JSON text, or raw bytes (a Buffer) when `raw`; '' for a channel's end. */
+  readonly body: string | Buffer;
+  /** channel: the message index (0, 1, 2, ...); for the end, the number of messages. */
+  readonly index: number;
+  /** channel: the end message. */
+  readonly end: boolean;
+  /** The body parsed as JSON (a raw body as it is). */
+  json<T = unknown>(): T;
+  /** The value runCallback gets (raw bytes as an ArrayBuffer). */
+  value<T = unknown>(): T;
+  /** The script a Tauri page expects for it: `window.__TAURI_INTERNALS__.runCallback(...)`. */
+  renderScript(): string;
+}
+
+/** Receives every delivery with its webview's label, on the main thread, one at a time, in order. */
+export type DeliveryCallback = (webview: string, delivery: Delivery) => void;
+
+/** Executor of async commands; zero or absent means the default. */
+export interface ExecutorOptions {
+  /** Worker threads [2]. */
+  workers?: number;
+  /** Invokes waiting for a worker; beyond it BUSY at once [1024]. */
+  queueCapacity?: number;
+}
+
+/** Bounds on queued deliveries; zero or absent means the default. */
+export interface DeliveryOptions {
+  /** Messages one channel may have queued [1024]. */
+  channelCapacity?: number;
+  /**
+   * Deliveries queued in all [unbounded in this binding; ward's own default is 65536]. With a bound,
+   * emits from JS run on a worker thread (they may wait for room).
+   */
+  queueCapacity?: number;
+}
+
+/** Tauri's EventTarget kinds (`enum ward_event_target_kind`). */
+export declare const TargetKind: Readonly<{
+  Any: 0;
+  AnyLabel: 1;
+  App: 2;
+  Window: 3;
+  Webview: 4;
+  WebviewWindow: 5;
+}>;
+
+/** Where an event goes or what a listener listens on (Tauri's EventTarget). A string is AnyLabel. */
+export type EventTarget =
+  | string
+  | { kind: 'Any' }
+  | { kind: 'App' }
+  | { kind: 'AnyLabel' | 'Window' | 'Webview' | 'WebviewWindow'; label: string };
+
+/** A target as emitFilter's filter sees it. */
+export type ResolvedEventTarget = Exclude<EventTarget, string>;
+
+/** An event as a backend listener receives it (the page's Event<T>). */
+export interface Event<T = unknown> {
+  event: string;
+  /** The listener's id (what listen() returned). */
+  id: number;
+  payload: T;
+}
+
+export interface ListenOptions {
+  /** What the listener listens on [Any]. */
+  target?: EventTarget;
+  /** Removed after the first event. */
+  once?: boolean;
+}
+
 /** A built app: its commands and state are fixed, its access-control policy can grow. */
 export declare class App {
   private constructor();
   /** The per-app secret pages must send (Tauri-Invoke-Key / __TAURI_INVOKE_KEY__). */
   readonly invokeKey: string;
   readonly closed: boolean;
-  /** Handles a request synchronously; handlers must not return a Promise (use invokeAsync). */
+  /**
+   * Handles a request synchronously; handlers must not return a Promise, and async commands
+   * cannot be invoked this way (use invokeAsync).
+   */
   invoke(request: Request): Response;
   /** Handles a request; resolves once the handler (sync or async) answered. */
   invokeAsync(request: Request): Promise<Response>;
@@ -320,14 +469,55 @@ export declare class App {
   explain(request: ExplainRequest): Explanation;
   /** The resolved policy in force. */
   resolvedAcl(): ResolvedAcl;
-  /** Frees the app; idempotent. */
-  close(): void;
+  /** Handles a request whose reply becomes a 'reply' delivery; needs a delivery callback. */
+  post(request: Request): void;
+  postMessage(request: MessageRequest): void;
+  /** Emits to every listener, backend and pages'. Resolves once queued. */
+  emit(event: string, payload?: unknown): Promise<void>;
+  /** Emits to the listeners whose target matches (Tauri's rules). */
+  emitTo(target: EventTarget, event: string, payload?: unknown): Promise<void>;
+  /** Emits to the listeners whose target `filter` accepts. */
+  emitFilter(event: string, payload: unknown, filter: (target: ResolvedEventTarget) => boolean): Promise<void>;
+  /** Adds a backend listener (runs on the main thread); returns its id. */
+  listen<T = unknown>(event: string, listener: (event: Event<T>) => void, options?: ListenOptions): number;
+  /** Removes a backend or page listener; throws WardError INVALID_ARGUMENT if there is none. */
+  unlisten(id: number): void;
+  /** The host created a webview (window defaults to the webview's label). */
+  webviewCreated(webview: string, window?: string): void;
+  /** The webview navigated: its invokes are cancelled, its page listeners removed, its channels closed. */
+  webviewNavigated(webview: string): void;
+  /** The webview is gone: as webviewNavigated, and its resources are closed. */
+  webviewDestroyed(webview: string): void;
+  /**
+   * Shuts the app down: new requests are answered CLOSED, in-flight invokes CANCELLED, handlers
+   * waited for, queued deliveries delivered, channels and resources closed. Idempotent.
+   */
+  shutdown(): Promise<void>;
+  /**
+   * Shuts down and frees the app; idempotent. A plain app is freed before close() returns; an
+   * app with async commands or a delivery callback is freed on a worker thread.
+   */
+  close(): Promise<void>;
+  /** An app with async commands or a delivery callback keeps the event loop alive until closed; unref() lets the process exit. */
+  unref(): this;
+  ref(): this;
 }
 
 /** Collects commands and state, then builds an App. */
 export declare class AppBuilder {
   constructor(options?: AppBuilderOptions);
   command<Args = any>(name: string, handler: CommandHandler<Args>, options?: CommandOptions): this;
+  /**
+   * Registers a command dispatched by ward's executor (BUSY when its queue is full; cancellable).
+   * The handler runs on the event loop like any other. Invoke it with invokeAsync, post, or a page.
+   */
+  asyncCommand<Args = any>(name: string, handler: CommandHandler<Args>, options?: CommandOptions): this;
+  /** The executor of async commands. */
+  executor(options: ExecutorOptions): this;
+  /** Sets the delivery callback (replacing an earlier one); `options` as deliveryOptions(). */
+  delivery(callback: DeliveryCallback, options?: DeliveryOptions): this;
+  /** Bounds on queued deliveries. */
+  deliveryOptions(options: DeliveryOptions): this;
   /** Keeps `value` as state under `name` (it stays a JS value; mutate it freely). */
   manage<T>(name: string, value: T): this;
   /**
@@ -342,3 +532,6 @@ export declare class AppBuilder {
   /** Consumes the builder, whether it succeeds or throws. */
   build(): App;
 }
+
+/** The page harness (also `require('ward/harness')`); needs bindings/js's dependencies. */
+export declare const harness: typeof import('./harness');

@@ -176,6 +176,7 @@ void run_async(AsyncInvoke &job) {
     return;
   }
   data.args = make_value(document.value().root());
+  data.args_text = args_text;
   const Invocation invocation(data);
   try {
     job.handler->call(invocation, target);

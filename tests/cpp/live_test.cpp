@@ -232,6 +232,25 @@ TEST_CASE("an async command may keep its responder and answer later from another
   for (auto &thread : answerers) thread.join();
 }
 
+TEST_CASE("an async command sees the same request as a sync one: raw body, args text, headers", "[async]") {
+  ward::AppBuilder builder;
+  const auto describe = [](const ward::Invocation &invocation, std::span<const std::byte> body) {
+    return std::string(invocation.args_json()) + "|" + std::to_string(body.size()) + "|" +
+           std::string(invocation.header("content-type").value_or("?"));
+  };
+  builder.command("sync_raw", describe);
+  builder.async_command("async_raw", describe);
+  auto app = build(builder);
+  for (std::string command : {"sync_raw", "async_raw"}) {
+    TauriRequest request{.url = "ipc://localhost/" + command, .body = std::string("\x00\x01\x02", 3),
+                         .content_type = "application/octet-stream"};
+    request.key = std::string(app.invoke_key());
+    auto response = app.invoke(request.build());
+    REQUIRE(response.ok());
+    CHECK(body(response) == R"("{}|3|application/octet-stream")");
+  }
+}
+
 TEST_CASE("a full executor queue answers busy at once", "[async]") {
   std::mutex gate;
   std::unique_lock closed(gate);

@@ -44,6 +44,36 @@ function encodeLimits(n, limits) {
   return encoded;
 }
 
+/** Option fields of ward_executor_options / ward_delivery_options: JS name -> C field. */
+const EXECUTOR_FIELDS = { workers: 'workers', queueCapacity: 'queue_capacity' };
+const DELIVERY_FIELDS = { channelCapacity: 'channel_capacity', queueCapacity: 'queue_capacity' };
+const UINT32_MAX = 0xffffffff;
+
+function encodeUint32Options(fields, options, what) {
+  if (options === null || typeof options !== 'object') throw new TypeError(`ward: ${what} must be an object`);
+  const encoded = {};
+  for (const field of Object.values(fields)) encoded[field] = 0;
+  for (const [name, value] of Object.entries(options)) {
+    const field = fields[name];
+    if (!field) throw new TypeError(`ward: unknown ${what} field "${name}" (known: ${Object.keys(fields).join(', ')})`);
+    if (value === undefined) continue;
+    if (!Number.isInteger(value) || value < 0 || value > UINT32_MAX) {
+      throw new RangeError(`ward: ${what} ${name} must be an integer from 0 (default) to ${UINT32_MAX}, got ${value}`);
+    }
+    encoded[field] = value;
+  }
+  return encoded;
+}
+
+/**
+ * State a builder shares with its app and its commands' handles:
+ *  - handlerDepth: > 0 while a JS handler runs synchronously (shutting down then must wait);
+ *  - shuttingDown / deferredAnswers: see Answer in command.js.
+ */
+function newLifecycle() {
+  return { handlerDepth: 0, shuttingDown: false, deferredAnswers: [] };
+}
+
 /** Collects commands and state, then builds an App. Not reusable after build(). */
 class AppBuilder {
   #n;
@@ -51,6 +81,13 @@ class AppBuilder {
   #log;
   /** state name -> handle key of its { value } (shared with the built app's handlers). */
   #states = new Map();
+  #lifecycle = newLifecycle();
+  /** Names of async commands: a synchronous app.invoke() of one could never be answered. */
+  #asyncCommands = new Set();
+  #deliveryFn = null;
+  /** ward's delivery queue_capacity as set by the caller, or null (the binding's unbounded default). */
+  #deliveryQueueCapacity = null;
+  #deliveryOptions = {};
 
   /** How many capability / permission files were added, to name the ones the caller did not. */
   #capabilityCount = 0;
@@ -139,6 +176,23 @@ class AppBuilder {
    * @returns {this}
    */
   command(name, fn, options = {}) {
+    return this.#register('builderCommand', name, fn, options);
+  }
+
+  /**
+   * Registers an async command: ward dispatches it on its executor (see executor()), so a full
+   * executor queue answers WARD_ERR_BUSY at once, and the invoke is cancellable (ctx.signal).
+   * The handler itself runs on the main thread's event loop like any other: ward's executor
+   * thread hands the invoke to it. Invoke it with invokeAsync(), post() or a page.
+   * @returns {this}
+   */
+  asyncCommand(name, fn, options = {}) {
+    this.#register('builderAsyncCommand', name, fn, options);
+    this.#asyncCommands.add(String(name));
+    return this;
+  }
+
+  #register(register, name, fn, options) {
     const ptr = this.#live();
     if (typeof fn !== 'function') throw new TypeError('ward: a command handler must be a function');
     const n = this.#n;
@@ -156,8 +210,8 @@ class AppBuilder {
             required_state_lens: requiredBytes.map((bytes) => bytes.length),
             required_state_count: requiredBytes.length,
           };
-    const key = handles.put({ name: String(name), fn, log: this.#log, states: this.#states });
-    const status = n.builderCommand(ptr, ...span(nameBytes), commandOptions, cb.command, key, cb.freeUserData);
+    const key = handles.put({ name: String(name), fn, log: this.#log, states: this.#states, lifecycle: this.#lifecycle });
+    const status = n[register](ptr, ...span(nameBytes), commandOptions, cb.command, key, cb.freeUserData);
     if (status !== Status.OK) {
       const error = lastError(n, status);
       handles.take(key); // on failure ward does not call free_user_data
@@ -249,15 +303,90 @@ class AppBuilder {
     return this;
   }
 
+  /**
+   * The executor of async commands: `workers` threads [2] and `queueCapacity` invokes waiting
+   * for one [1024], beyond which an invoke is answered BUSY at once. 0 or absent: the default.
+   * @returns {this}
+   */
+  executor(options) {
+    const ptr = this.#live();
+    const n = this.#n;
+    const encoded = encodeUint32Options(EXECUTOR_FIELDS, options, 'executor option');
+    check(n, n.builderSetExecutor(ptr, { struct_size: koffi.sizeof(n.types.executorOptions), ...encoded }));
+    return this;
+  }
+
+  /**
+   * Sets the delivery callback: `fn(webview, delivery)` receives everything ward sends to pages
+   * (replies to posted requests, events, channel messages) with the label of the webview it is
+   * for, one at a time and in order, on the main thread. Replaces an earlier one.
+   * `options` as deliveryOptions().
+   * @returns {this}
+   */
+  delivery(fn, options) {
+    const ptr = this.#live();
+    if (typeof fn !== 'function') throw new TypeError('ward: a delivery callback must be a function');
+    const n = this.#n;
+    const cb = callbacks(n);
+    if (options !== undefined && options !== null) this.deliveryOptions(options);
+    const key = handles.put({ fn, log: this.#log });
+    const status = n.builderSetDelivery(ptr, cb.delivery, key, cb.freeUserData);
+    if (status !== Status.OK) {
+      const error = lastError(n, status);
+      handles.take(key); // on failure ward does not call free_user_data
+      throw error;
+    }
+    this.#deliveryFn = fn;
+    return this;
+  }
+
+  /**
+   * Bounds on queued deliveries: `channelCapacity` messages one channel may have queued [1024]
+   * (then channel.send() waits for room and trySend() returns false), and `queueCapacity`
+   * deliveries queued in all. ward's default for the latter is 65536, beyond which emits and
+   * replies wait for room; this binding makes it unbounded unless you set it, because its
+   * delivery callback runs on the main thread, which must never wait for its own event loop
+   * (with a bound, emits from JS go through a worker thread; see README.md, "Threads").
+   * @returns {this}
+   */
+  deliveryOptions(options) {
+    this.#live();
+    const encoded = encodeUint32Options(DELIVERY_FIELDS, options, 'delivery option');
+    this.#deliveryOptions = { ...this.#deliveryOptions, ...encoded };
+    if (options.queueCapacity !== undefined) {
+      this.#deliveryQueueCapacity = options.queueCapacity === 0 ? null : options.queueCapacity;
+    }
+    return this;
+  }
+
   /** Builds the app. Consumes the builder whether it succeeds or throws. */
   build() {
     const ptr = this.#live();
     const n = this.#n;
     this.#ptr = null;
     builderFinalizer.unregister(this);
+    try {
+      check(
+        n,
+        n.builderSetDeliveryOptions(ptr, {
+          struct_size: koffi.sizeof(n.types.deliveryOptions),
+          channel_capacity: this.#deliveryOptions.channel_capacity ?? 0,
+          queue_capacity: this.#deliveryQueueCapacity ?? UINT32_MAX,
+        }),
+      );
+    } catch (err) {
+      n.builderFree(ptr);
+      throw err;
+    }
     const out = [null];
     check(n, n.builderBuild(ptr, out));
-    return new App(n, out[0]);
+    return new App(n, out[0], {
+      lifecycle: this.#lifecycle,
+      asyncCommands: this.#asyncCommands,
+      deliveryFn: this.#deliveryFn,
+      boundedDeliveryQueue: this.#deliveryQueueCapacity !== null,
+      log: this.#log,
+    });
   }
 }
 

@@ -8,7 +8,15 @@ const handles = require('./handles');
 const { Status, statusName } = require('./status');
 const { WardError, CommandError } = require('./errors');
 const { emit } = require('./log');
-const { decodeString, readString, readBytes, toBytes, toText, span, isBytes, isThenable, check } = require('./convert');
+const {
+  decodeString, readString, readBytes, toBytes, toText, span, isBytes, isThenable, lastError, check,
+} = require('./convert');
+const { Channel } = require('./channel');
+
+/** The trampolines; required lazily because callbacks.js requires this module for its own. */
+function trampolines(n) {
+  return require('./callbacks').callbacks(n);
+}
 
 /**
  * The invoke call into C that is on the stack, if any: ward runs a handler synchronously on the
@@ -20,7 +28,12 @@ const invokeScope = { current: null };
 /** Ends a ctx's access to ward's invocation (module-private, so not part of ctx's surface). */
 const EXPIRE = Symbol('expire');
 
-/** The ward_command_fn of every command; `key` is the handle of { name, fn, log, states }. */
+/**
+ * The ward_command_fn of every command, synchronous or async; `key` is the handle of
+ * { name, fn, log, states, lifecycle }. A synchronous command is called on the invoking thread
+ * (the main thread here); an async command on one of ward's executor threads, and then koffi
+ * relays this call to the main thread's event loop while the executor thread waits for it.
+ */
 function onCommand(invocation, responder, key) {
   const n = native.load();
   const command = handles.get(key);
@@ -31,14 +44,17 @@ function onCommand(invocation, responder, key) {
   const answer = new Answer(n, responder, command);
   let ctx;
   let result;
+  command.lifecycle.handlerDepth += 1;
   try {
-    ctx = new InvocationContext(n, invocation, command.states);
+    ctx = new InvocationContext(n, invocation, command.states, answer);
     const args = JSON.parse(readString(n.invocationArgsJson, invocation));
     result = command.fn(args, ctx);
   } catch (err) {
     if (ctx) ctx[EXPIRE](false);
     answer.fail(err);
     return;
+  } finally {
+    command.lifecycle.handlerDepth -= 1;
   }
 
   if (!isThenable(result)) {
@@ -71,65 +87,126 @@ function onCommand(invocation, responder, key) {
   );
 }
 
-/** Answers one responder exactly once, translating a handler's outcome. */
+/** The reason a handler's ctx.signal aborts with. */
+function cancelledError() {
+  return new WardError(Status.CANCELLED, 'the invoke was cancelled');
+}
+
+/**
+ * Answers one responder exactly once, translating a handler's outcome. Answering a cancelled
+ * invoke is harmless: ward already answered the page and drops the late answer.
+ */
 class Answer {
+  /** Set when ward ran this invoke's on_cancel callback (ctx.signal), or seen when answering. */
+  cancelled = false;
+
   constructor(n, responder, command) {
     this.n = n;
     this.responder = responder;
     this.command = command;
   }
 
-  #take() {
+  /** True once the invoke was cancelled (ward answered the page WARD_ERR_CANCELLED). */
+  isCancelled() {
+    if (!this.cancelled && this.responder !== null) this.cancelled = this.n.responderIsCancelled(this.responder) === 1;
+    return this.cancelled;
+  }
+
+  /**
+   * Aborts `controller` when the invoke is cancelled: at once if it already is, else from ward's
+   * on_cancel callback. After the answer nothing can cancel the invoke any more.
+   */
+  watchCancel(controller) {
+    if (this.responder === null) {
+      if (this.cancelled) controller.abort(cancelledError());
+      return;
+    }
+    if (this.isCancelled()) {
+      controller.abort(cancelledError());
+      return;
+    }
+    const n = this.n;
+    const cb = trampolines(n);
+    const key = handles.put({ answer: this, controller });
+    const status = n.responderOnCancel(this.responder, cb.cancel, key, cb.freeUserData);
+    if (status !== Status.OK) handles.take(key); // on failure ward does not call free_user_data
+  }
+
+  /**
+   * Hands the responder to `use`, which consumes it. While the app shuts down on a worker
+   * thread, ward may be running on_cancel callbacks there that koffi relays to this thread;
+   * answering now would make ward wait for them on this very thread, so the answer (which ward
+   * would drop anyway: shutdown cancels every invoke in flight) waits for the shutdown to end.
+   */
+  #consume(use) {
     const responder = this.responder;
+    if (responder === null) return;
     this.responder = null;
-    return responder;
+    if (!this.cancelled) this.cancelled = this.n.responderIsCancelled(responder) === 1;
+    const lifecycle = this.command.lifecycle;
+    if (lifecycle.shuttingDown) lifecycle.deferredAnswers.push(() => use(responder));
+    else use(responder);
   }
 
   succeed(value) {
-    const responder = this.#take();
-    if (responder === null) return;
+    if (this.responder === null) return;
     const n = this.n;
+    let encoded;
     try {
       if (isBytes(value)) {
-        const bytes = toBytes(value, 'result');
-        n.responderResolveBytes(responder, ...span(bytes));
-        return;
+        encoded = { raw: true, bytes: toBytes(value, 'result') };
+      } else {
+        const json = JSON.stringify(value);
+        // undefined (a handler returning nothing) is `null` to the page, as a Tauri `()` command.
+        encoded = { raw: false, bytes: Buffer.from(json === undefined ? 'null' : json, 'utf8') };
       }
-      const json = JSON.stringify(value);
-      // undefined (a handler returning nothing) is `null` to the page, as a Tauri `()` command.
-      const text = Buffer.from(json === undefined ? 'null' : json, 'utf8');
-      n.responderResolveJson(responder, text, text.length);
     } catch (err) {
-      this.#internalError(responder, err, 'returned a value that cannot be sent');
+      this.internalError(err, 'returned a value that cannot be sent');
+      return;
     }
+    this.#consume((responder) => {
+      const status = encoded.raw
+        ? n.responderResolveBytes(responder, ...span(encoded.bytes))
+        : n.responderResolveJson(responder, encoded.bytes, encoded.bytes.length);
+      this.#reportInvalidAnswer(status);
+    });
   }
 
   fail(err) {
-    const responder = this.#take();
-    if (responder === null) return;
+    if (this.responder === null) return;
     if (!(err instanceof CommandError)) {
-      this.#internalError(responder, err, 'threw');
+      this.internalError(err, 'threw');
       return;
     }
     let json;
     try {
       json = JSON.stringify(err.value);
     } catch (stringifyError) {
-      this.#internalError(responder, stringifyError, 'rejected with a value that cannot be sent');
+      this.internalError(stringifyError, 'rejected with a value that cannot be sent');
       return;
     }
     const text = Buffer.from(json === undefined ? 'null' : json, 'utf8');
-    this.n.responderRejectJson(responder, text, text.length);
+    this.#consume((responder) => this.#reportInvalidAnswer(this.n.responderRejectJson(responder, text, text.length)));
   }
 
-  /** Answers an internal error; `what` completes "command <name> ..." in the log entry. */
+  /** ALREADY_ANSWERED (a cancelled invoke) is expected; anything else is worth a log line. */
+  #reportInvalidAnswer(status) {
+    if (status === Status.OK || status === Status.ALREADY_ANSWERED) return;
+    emit(this.command.log, {
+      level: 'error',
+      code: status,
+      status: statusName(status),
+      message: `command "${this.command.name}" answered with a value ward refused`,
+      detail: '',
+    });
+  }
+
+  /**
+   * Answers an internal error; `what` completes "command <name> ..." in the log entry. The page
+   * learns only that it failed (ward's internal error); the log sink learns why.
+   */
   internalError(err, what) {
-    const responder = this.#take();
-    if (responder !== null) this.#internalError(responder, err, what);
-  }
-
-  /** The page learns only that it failed (ward's internal error); the log sink learns why. */
-  #internalError(responder, err, what) {
+    if (this.responder === null) return;
     emit(this.command.log, {
       level: 'error',
       code: Status.INTERNAL,
@@ -137,8 +214,18 @@ class Answer {
       message: `command "${this.command.name}" ${what}`,
       detail: err && err.stack ? String(err.stack) : String(err),
     });
-    this.n.responderFree(responder);
+    this.#consume((responder) => this.n.responderFree(responder));
   }
+}
+
+/** The ward on_cancel callback of ctx.signal; `key` is the handle of { answer, controller }. */
+function onCancel(key) {
+  const watch = handles.get(key);
+  if (!watch) return;
+  watch.answer.cancelled = true;
+  // Aborting runs the handler's abort listeners, which may call into ward: not from inside
+  // ward's cancellation (possibly a call on this very thread), but right after it.
+  queueMicrotask(() => watch.controller.abort(cancelledError()));
 }
 
 /** What a handler learns about its invoke (the `ctx` argument). */
@@ -146,13 +233,18 @@ class InvocationContext {
   #n;
   #invocation;
   #states;
+  #answer;
   #body;
   #scopes;
+  #controller;
+  /** key -> Channel, so that asking twice gives the same channel. */
+  #channels = new Map();
 
-  constructor(n, invocation, states) {
+  constructor(n, invocation, states, answer) {
     this.#n = n;
     this.#invocation = invocation;
     this.#states = states;
+    this.#answer = answer;
     /** The command name. */
     this.command = readString(n.invocationCommand, invocation);
     /** The window label. */
@@ -222,6 +314,107 @@ class InvocationContext {
     return held.value;
   }
 
+  /**
+   * An AbortSignal that aborts (with a WardError CANCELLED as its reason) when the invoke is
+   * cancelled: the page cancelled it (plugin:ward|cancel), its webview navigated or was
+   * destroyed, or the app shuts down. ward has then already answered the page; whatever the
+   * handler answers later is dropped. Usable at any time until the handler answers.
+   */
+  get signal() {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      this.#answer.watchCancel(this.#controller);
+    }
+    return this.#controller.signal;
+  }
+
+  /** True once the invoke was cancelled (asks ward, so it is exact even before ctx.signal aborts). */
+  get cancelled() {
+    return this.#answer.isCancelled();
+  }
+
+  /**
+   * The channel the argument `key` names (a @tauri-apps/api `Channel` the page passed, which
+   * arrives as "__CHANNEL__:<id>"). Throws WardError INVALID_ARGS naming the key if it is not
+   * one. Only during the synchronous part of the handler (before the first await); the Channel
+   * itself can be used at any time after.
+   */
+  channel(key) {
+    const name = String(key);
+    const known = this.#channels.get(name);
+    if (known) return known;
+    if (this.#invocation === null) throw expired('ctx.channel()');
+    const out = [null];
+    check(this.#n, this.#n.invocationChannel(this.#invocation, ...span(toText(name, 'channel key')), out));
+    const channel = new Channel(this.#n, out[0]);
+    this.#channels.set(name, channel);
+    return channel;
+  }
+
+  /**
+   * Keeps `value` in ward's resource table on behalf of the invoking webview and returns its id
+   * (a number the page can hold exactly; @tauri-apps/api's `Resource` takes it). The resource
+   * is closed when the page closes it (plugin:resources|close, `Resource.close()`), when the
+   * handler calls ctx.closeResource(rid), when its webview is destroyed, or when the app shuts
+   * down; then `onClose(value)` runs if given, else `value.close()` if it has one.
+   * Only during the synchronous part of the handler.
+   */
+  addResource(value, options = {}) {
+    if (this.#invocation === null) throw expired('ctx.addResource()');
+    const onClose = options && options.onClose;
+    if (onClose !== undefined && onClose !== null && typeof onClose !== 'function') {
+      throw new TypeError('ward: addResource() options.onClose must be a function');
+    }
+    const n = this.#n;
+    const cb = trampolines(n);
+    const log = this.#answer.command.log;
+    const key = handles.put({
+      value,
+      release() {
+        try {
+          if (onClose) onClose(value);
+          else if (value !== null && typeof value === 'object' && typeof value.close === 'function') value.close();
+        } catch (err) {
+          emit(log, {
+            level: 'error',
+            code: Status.INTERNAL,
+            status: statusName(Status.INTERNAL),
+            message: 'closing a resource threw',
+            detail: err && err.stack ? String(err.stack) : String(err),
+          });
+        }
+      },
+    });
+    const out = [0];
+    const status = n.invocationAddResource(this.#invocation, key, cb.freeUserData, out);
+    if (status !== Status.OK) {
+      const error = lastError(n, status);
+      handles.take(key); // on failure ward does not call free_resource
+      throw error;
+    }
+    return Number(out[0]);
+  }
+
+  /**
+   * The value of the invoking webview's resource `rid` (added with ctx.addResource by any
+   * command). Throws WardError INVALID_ARGUMENT if this webview has no such resource.
+   * Only during the synchronous part of the handler.
+   */
+  resource(rid) {
+    if (this.#invocation === null) throw expired('ctx.resource()');
+    const out = [null];
+    check(this.#n, this.#n.invocationResource(this.#invocation, resourceId(rid), out));
+    const held = handles.get(out[0]);
+    if (!held) throw new WardError(Status.INVALID_ARGUMENT, `resource ${rid} was not added by this binding`);
+    return held.value;
+  }
+
+  /** Closes the invoking webview's resource `rid` (WardError INVALID_ARGUMENT if there is none). */
+  closeResource(rid) {
+    if (this.#invocation === null) throw expired('ctx.closeResource()');
+    check(this.#n, this.#n.invocationCloseResource(this.#invocation, resourceId(rid)));
+  }
+
   get [Symbol.toStringTag]() {
     return 'InvocationContext';
   }
@@ -240,10 +433,17 @@ class InvocationContext {
   }
 }
 
+/** A resource id as ward's uint64 (ids are below 2^53, so a Number holds them exactly). */
+function resourceId(rid) {
+  if (typeof rid === 'bigint' && rid > 0n) return rid;
+  if (Number.isSafeInteger(rid) && rid > 0) return rid;
+  throw new TypeError(`ward: a resource id is a positive integer, got ${String(rid)}`);
+}
+
 function expired(what) {
   return new Error(
     `ward: ${what} is only available while the handler runs synchronously; read it before the first await`,
   );
 }
 
-module.exports = { invokeScope, onCommand, InvocationContext };
+module.exports = { invokeScope, onCommand, onCancel, InvocationContext };

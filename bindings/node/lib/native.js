@@ -117,7 +117,7 @@ let types;
 
 function declareTypes() {
   if (types) return types;
-  for (const name of ['ward_builder', 'ward_app', 'ward_invocation', 'ward_responder', 'ward_response']) {
+  for (const name of ['ward_builder', 'ward_app', 'ward_invocation', 'ward_responder', 'ward_response', 'ward_channel']) {
     koffi.opaque(name);
   }
   // Pointers handed to callbacks arrive as BigInt addresses (koffi cannot know their
@@ -145,6 +145,49 @@ function declareTypes() {
         'uint64_t invoke_id, void *user_data)',
     ),
   };
+  // The live half: executor, deliveries, events, cancellation.
+  t.executorOptions = koffi.struct('ward_executor_options', {
+    struct_size: 'size_t',
+    workers: 'uint32_t',
+    queue_capacity: 'uint32_t',
+  });
+  t.deliveryOptions = koffi.struct('ward_delivery_options', {
+    struct_size: 'size_t',
+    channel_capacity: 'uint32_t',
+    queue_capacity: 'uint32_t',
+  });
+  // `body` is not NUL-terminated (and may be raw bytes): read with body_len.
+  t.delivery = koffi.struct('ward_delivery', {
+    struct_size: 'size_t',
+    kind: 'int',
+    callback: 'uint32_t',
+    ok: 'int',
+    raw: 'int',
+    body: 'const void *',
+    body_len: 'size_t',
+    index: 'uint64_t',
+    end: 'int',
+  });
+  t.eventTarget = koffi.struct('ward_event_target', {
+    struct_size: 'size_t',
+    kind: 'int',
+    label: 'const void *',
+    label_len: 'size_t',
+  });
+  t.event = koffi.struct('ward_event', {
+    struct_size: 'size_t',
+    name: 'const void *',
+    name_len: 'size_t',
+    payload_json: 'const void *',
+    payload_len: 'size_t',
+    listener: 'uint64_t',
+  });
+  t.deliveryFn = koffi.proto(
+    'void ward_delivery_fn(const void *webview, size_t webview_len, const void *delivery, void *user_data)',
+  );
+  t.eventFn = koffi.proto('void ward_event_fn(const void *event, void *user_data)');
+  t.eventFilterFn = koffi.proto('int ward_event_filter_fn(const void *target, void *user_data)');
+  t.cancelFn = koffi.proto('void ward_cancel_fn(void *user_data)');
   t.builderOptions = koffi.struct('ward_builder_options', {
     struct_size: 'size_t',
     abi_version: 'uint32_t',
@@ -287,6 +330,65 @@ const SIGNATURES = {
   responderRejectMessage:
     'int ward_responder_reject_message(ward_responder *responder, const char *message, size_t len)',
   responderFree: 'void ward_responder_free(ward_responder *responder)',
+
+  // The live half. Enums (ward_delivery_kind, ward_event_target_kind) are passed as ints.
+  builderSetExecutor: 'int ward_builder_set_executor(ward_builder *builder, const ward_executor_options *options)',
+  builderAsyncCommand:
+    'int ward_builder_async_command(ward_builder *builder, const char *name, size_t name_len, ' +
+    'const ward_command_options *options, ward_command_fn *handler, void *user_data, ' +
+    'ward_free_fn *free_user_data)',
+  builderSetDelivery:
+    'int ward_builder_set_delivery(ward_builder *builder, ward_delivery_fn *deliver, void *user_data, ' +
+    'ward_free_fn *free_user_data)',
+  builderSetDeliveryOptions:
+    'int ward_builder_set_delivery_options(ward_builder *builder, const ward_delivery_options *options)',
+  deliveryRenderScript:
+    'int ward_delivery_render_script(const ward_delivery *delivery, _Out_ void **out, _Out_ size_t *out_len)',
+  appShutdown: 'void ward_app_shutdown(ward_app *app)',
+  appWebviewCreated:
+    'int ward_app_webview_created(ward_app *app, const char *webview, size_t webview_len, ' +
+    'const char *window, size_t window_len)',
+  appWebviewNavigated: 'int ward_app_webview_navigated(ward_app *app, const char *webview, size_t webview_len)',
+  appWebviewDestroyed: 'int ward_app_webview_destroyed(ward_app *app, const char *webview, size_t webview_len)',
+  appEmit:
+    'int ward_app_emit(ward_app *app, const char *event, size_t event_len, const char *payload_json, ' +
+    'size_t payload_len)',
+  appEmitTo:
+    'int ward_app_emit_to(ward_app *app, const ward_event_target *target, const char *event, size_t event_len, ' +
+    'const char *payload_json, size_t payload_len)',
+  appEmitFilter:
+    'int ward_app_emit_filter(ward_app *app, const char *event, size_t event_len, const char *payload_json, ' +
+    'size_t payload_len, ward_event_filter_fn *filter, void *user_data)',
+  appListen:
+    'int ward_app_listen(ward_app *app, const char *event, size_t event_len, const ward_event_target *target, ' +
+    'int once, ward_event_fn *listener, void *user_data, ward_free_fn *free_user_data, _Out_ uint64_t *out_id)',
+  appUnlisten: 'int ward_app_unlisten(ward_app *app, uint64_t listener)',
+  appPost: 'int ward_app_post(ward_app *app, const ward_request *request)',
+  appPostMessage: 'int ward_app_post_message(ward_app *app, const ward_message_request *request)',
+
+  responderIsCancelled: 'int ward_responder_is_cancelled(const ward_responder *responder)',
+  responderOnCancel:
+    'int ward_responder_on_cancel(ward_responder *responder, ward_cancel_fn *on_cancel, void *user_data, ' +
+    'ward_free_fn *free_user_data)',
+
+  invocationChannel:
+    'int ward_invocation_channel(const ward_invocation *inv, const char *key, size_t key_len, ' +
+    '_Out_ ward_channel **out)',
+  channelId: 'uint32_t ward_channel_id(const ward_channel *channel)',
+  channelSendJson:
+    'int ward_channel_send_json(ward_channel *channel, const char *json, size_t len, uint64_t timeout_ms)',
+  channelSendBytes:
+    'int ward_channel_send_bytes(ward_channel *channel, const uint8_t *data, size_t len, uint64_t timeout_ms)',
+  channelQueued: 'size_t ward_channel_queued(const ward_channel *channel)',
+  channelClose: 'void ward_channel_close(ward_channel *channel)',
+  channelFree: 'void ward_channel_free(ward_channel *channel)',
+
+  invocationAddResource:
+    'int ward_invocation_add_resource(const ward_invocation *inv, void *resource, ward_free_fn *free_resource, ' +
+    '_Out_ uint64_t *out_rid)',
+  invocationResource:
+    'int ward_invocation_resource(const ward_invocation *inv, uint64_t rid, _Out_ void **out)',
+  invocationCloseResource: 'int ward_invocation_close_resource(const ward_invocation *inv, uint64_t rid)',
 };
 
 let native;

@@ -23,6 +23,7 @@ const Status = Object.freeze({
   CANCELLED: 16,
   BUSY: 17,
   OUT_OF_MEMORY: 18,
+  CLOSED: 19,
 });
 
 const namesByCode = new Map(Object.entries(Status).map(([name, code]) => [code, name.toLowerCase()]));

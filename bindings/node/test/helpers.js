@@ -14,14 +14,17 @@ function allowPermission(command) {
   return `${prefix}allow-${name.replaceAll('_', '-')}`;
 }
 
-/** A capability granting `commands` to every window and webview of the app's own pages. */
-function grantingCapability(commands) {
+/**
+ * A capability granting `commands` to every window and webview of the app's own pages, plus
+ * `extra` permissions (e.g. 'core:default' for the built-in event, resources and cancel commands).
+ */
+function grantingCapability(commands, extra = []) {
   return {
     identifier: 'test-grants',
     windows: ['*'],
     webviews: ['*'],
     local: true,
-    permissions: commands.map(allowPermission),
+    permissions: [...extra, ...commands.map(allowPermission)],
   };
 }
 
@@ -31,6 +34,14 @@ function grantingCapability(commands) {
  */
 class GrantingAppBuilder extends AppBuilder {
   #commands = [];
+  #extra;
+
+  /** `options.grant`: permissions granted besides the commands' own (e.g. ['core:default']). */
+  constructor(options = {}) {
+    const { grant, ...rest } = options ?? {};
+    super(rest);
+    this.#extra = grant ?? [];
+  }
 
   command(name, fn, options) {
     super.command(name, fn, options);
@@ -38,8 +49,16 @@ class GrantingAppBuilder extends AppBuilder {
     return this;
   }
 
+  asyncCommand(name, fn, options) {
+    super.asyncCommand(name, fn, options);
+    this.#commands.push(String(name));
+    return this;
+  }
+
   build() {
-    if (this.#commands.length > 0) this.capability(grantingCapability(this.#commands));
+    if (this.#commands.length > 0 || this.#extra.length > 0) {
+      this.capability(grantingCapability(this.#commands, this.#extra));
+    }
     return super.build();
   }
 }
@@ -57,8 +76,8 @@ function tauriRequest(app, command, payload, options = {}) {
   return {
     url: `ipc://localhost/${encodeURIComponent(command)}`,
     origin: 'tauri://localhost',
-    window: 'main',
-    webview: 'main',
+    window: options.window ?? 'main',
+    webview: options.webview ?? options.window ?? 'main',
     headers,
     body: raw ? payload : JSON.stringify(payload ?? {}),
   };
@@ -81,4 +100,13 @@ function tauriMessage(app, command, payload, options = {}) {
   };
 }
 
-module.exports = { tauriRequest, tauriMessage, allowPermission, grantingCapability, GrantingAppBuilder };
+/** Resolves once `predicate()` holds, checking after every turn of the event loop; rejects after `ms`. */
+async function until(predicate, ms = 10000, what = 'the condition') {
+  const deadline = Date.now() + ms;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+}
+
+module.exports = { tauriRequest, tauriMessage, allowPermission, grantingCapability, GrantingAppBuilder, until };
