@@ -12,6 +12,14 @@
 using namespace ward_test;
 using ward::EventTarget;
 
+#if defined(__SANITIZE_ADDRESS__)
+#define WARD_TEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define WARD_TEST_ASAN 1
+#endif
+#endif
+
 TEST_CASE("labels are validated at construction", "[events]") {
   CHECK(ward::Label::parse("main").has_value());
   CHECK(ward::Label::parse("settings/panel:2_b-c").has_value());
@@ -193,7 +201,14 @@ TEST_CASE("one million emits leave memory flat", "[events][memory]") {
   CHECK(delivered.load() == 1'050'000);
   CHECK(backend.load() == 1'050'000);
   // The queue is bounded (65,536 deliveries of ~60 bytes) and nothing accumulates per emit.
+#ifndef WARD_TEST_ASAN
   CHECK(after - before < 16 * 1024);
+#else
+  // ASan keeps freed memory in quarantine (256 MB), so resident size measures nothing here;
+  // LeakSanitizer checks for leaks in this build instead.
+  (void)before;
+  (void)after;
+#endif
 }
 
 TEST_CASE("async commands run on the executor and answer the invoke", "[async]") {
