@@ -18,6 +18,11 @@ result<void> ChannelState::send(BodyKind kind, String body, std::chrono::nanosec
     if (timeout <= std::chrono::nanoseconds::zero())
       return Error(errc::busy, "the channel is full: its consumer is slow");
     const auto deadline = std::chrono::steady_clock::now() + timeout;
+    senders_waiting.fetch_add(1, std::memory_order_acq_rel);
+    struct Waiting {
+      std::atomic<int> &count;
+      ~Waiting() { count.fetch_sub(1, std::memory_order_acq_rel); }
+    } waiting{senders_waiting};
     // The pump signals room without this lock (it must never wait for a sender), so a wake-up can
     // slip between the check and the wait: waiting in short slices bounds what that costs.
     while (!closed && queued.load(std::memory_order_acquire) >= capacity) {
@@ -64,12 +69,12 @@ void ChannelState::abandon() {
     std::lock_guard lock(mutex);
     closed = true;
   }
-  room.notify_all();
+  room.notify_all(); // rare: no need to check for waiters
 }
 
 void ChannelState::taken() noexcept {
   queued.fetch_sub(1, std::memory_order_acq_rel);
-  room.notify_all();
+  if (senders_waiting.load(std::memory_order_acquire) > 0) room.notify_all();
 }
 
 } // namespace detail

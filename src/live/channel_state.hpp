@@ -36,6 +36,7 @@ struct ChannelState : std::enable_shared_from_this<ChannelState> {
   std::uint64_t next_index = 0;
   bool closed = false;
   std::atomic<std::size_t> queued{0};
+  std::atomic<int> senders_waiting{0}; ///< taken() notifies only when someone waits for room
 };
 
 } // namespace ward::detail

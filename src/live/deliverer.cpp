@@ -21,12 +21,17 @@ Deliverer::~Deliverer() { stop(); }
 
 bool Deliverer::push(QueuedDelivery delivery) {
   std::unique_lock lock(mutex_);
-  if (!delivery.channel && !on_pump_thread())
+  if (!delivery.channel && !on_pump_thread() && queue_.size() >= capacity_ && !stopping_) {
+    ++producers_waiting_;
     not_full_.wait(lock, [&] { return stopping_ || queue_.size() < capacity_; });
+    --producers_waiting_;
+  }
   if (stopping_) return false;
-  const bool was_empty = queue_.empty();
   queue_.push_back(std::move(delivery));
-  if (was_empty) not_empty_.notify_one();
+  if (pump_waiting_) {
+    pump_waiting_ = false; // one notify wakes it; later pushes need none
+    not_empty_.notify_one();
+  }
   return true;
 }
 
@@ -50,13 +55,19 @@ void Deliverer::run() {
   }
   std::vector<QueuedDelivery> batch;
   for (;;) {
+    bool wake_producers = false;
     {
       std::unique_lock lock(mutex_);
-      not_empty_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      while (!stopping_ && queue_.empty()) {
+        pump_waiting_ = true;
+        not_empty_.wait(lock);
+      }
+      pump_waiting_ = false;
       if (queue_.empty()) return; // stopping, and everything queued was delivered
       batch.swap(queue_);
+      wake_producers = producers_waiting_ > 0;
     }
-    not_full_.notify_all();
+    if (wake_producers) not_full_.notify_all();
     for (auto &item : batch) {
       const Delivery delivery{item.kind,      item.callback, item.ok,  item.body_kind,
                               std::string_view(item.body.data(), item.body.size()), item.index, item.end};

@@ -61,6 +61,10 @@ private:
   std::condition_variable not_empty_;
   std::condition_variable not_full_;
   std::vector<QueuedDelivery> queue_;
+  // Who sleeps on the condition variables: a notify is a system call, so it is made only when
+  // someone waits (both flags are read and written under mutex_).
+  bool pump_waiting_ = false;
+  std::size_t producers_waiting_ = 0;
   bool stopping_ = false;
   std::thread thread_;
   std::thread::id thread_id_;

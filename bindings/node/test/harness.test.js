@@ -236,11 +236,12 @@ describe('the page harness with @tauri-apps/api', () => {
     await mainApi.emit('ping', 1); // to everyone
     await mainApi.emitTo('second', 'ping', 2); // AnyLabel "second"
     await secondApi.emitTo({ kind: 'Webview', label: 'main' }, 'ping', 3);
-    await until(() => mainHeard().length >= 5 && secondHeard().length >= 5, 10000, 'the events');
+    // Every event before the unlisten must have arrived: deliveries are asynchronous.
+    await until(() => mainHeard().length >= 6 && secondHeard().length >= 6, 10000, 'the events');
 
     await secondApi.unlistenAny();
     await mainApi.emit('ping', 4);
-    await until(() => secondHeard().length >= 6 && mainHeard().length >= 7, 10000, 'the last event');
+    await until(() => secondHeard().length >= 7 && mainHeard().length >= 8, 10000, 'the last event');
     await sleep(50); // nothing more may arrive
 
     const sorted = (entries) => entries.map((entry) => entry.join(':')).sort();
