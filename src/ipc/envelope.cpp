@@ -252,11 +252,11 @@ result<void> read_request(const Request &request, const Limits &limits, std::str
                           Envelope &envelope) {
   envelope.headers = request.headers;
   const KnownHeaders known = scan_headers(request.headers);
-  const bool callback_ok = read_callback_id(known.callback, envelope.callback_id);
-  const bool error_ok = read_callback_id(known.error, envelope.error_id);
+  const bool callback_ok = read_callback_id(KnownHeaders::value(known.callback), envelope.callback_id);
+  const bool error_ok = read_callback_id(KnownHeaders::value(known.error), envelope.error_id);
   // The key is checked before anything else is reported, so a page without it learns nothing
   // (not even which commands exist).
-  WARD_TRY(check_key(invoke_key, known.invoke_key));
+  WARD_TRY(check_key(invoke_key, KnownHeaders::value(known.invoke_key)));
   if (!callback_ok) return bad_callback_id("Tauri-Callback");
   if (!error_ok) return bad_callback_id("Tauri-Error");
   WARD_TRY(read_labels(request.origin, request.window, request.webview, envelope));
@@ -264,7 +264,7 @@ result<void> read_request(const Request &request, const Limits &limits, std::str
   if (request.body.size() > limits.max_body_bytes)
     return limit_exceeded("max_body_bytes", limits.max_body_bytes, "request body");
   BodyType type = BodyType::json;
-  WARD_TRY_ASSIGN(type, body_type(known.content_type));
+  WARD_TRY_ASSIGN(type, body_type(KnownHeaders::value(known.content_type)));
   envelope.body = request.body;
   if (type == BodyType::raw) {
     envelope.raw = true;
@@ -330,16 +330,16 @@ KnownHeaders scan_headers(std::span<const Header> headers) noexcept {
   for (const auto &header : headers) {
     switch (header.name.size()) {
     case 12:
-      if (!known.content_type && iequals_literal(header.name, "Content-Type")) known.content_type = header.value;
+      if (!known.content_type && iequals_literal(header.name, "Content-Type")) known.content_type = &header;
       break;
     case 14:
-      if (!known.callback && iequals_literal(header.name, "Tauri-Callback")) known.callback = header.value;
+      if (!known.callback && iequals_literal(header.name, "Tauri-Callback")) known.callback = &header;
       break;
     case 11:
-      if (!known.error && iequals_literal(header.name, "Tauri-Error")) known.error = header.value;
+      if (!known.error && iequals_literal(header.name, "Tauri-Error")) known.error = &header;
       break;
     case 16:
-      if (!known.invoke_key && iequals_literal(header.name, "Tauri-Invoke-Key")) known.invoke_key = header.value;
+      if (!known.invoke_key && iequals_literal(header.name, "Tauri-Invoke-Key")) known.invoke_key = &header;
       break;
     default: break;
     }
