@@ -1,25 +1,33 @@
 #include <ward/names.hpp>
 
 #include <algorithm>
+#include <array>
 
 #include <simdjson.h>
 
 namespace ward {
 namespace {
 
-bool is_ascii_alnum(unsigned char c) noexcept {
+constexpr bool is_ascii_alnum(unsigned char c) noexcept {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
+
+/// ASCII bytes allowed in a command name, and in a label (bytes >= 0x80 are handled apart).
+constexpr std::array<bool, 256> ascii_table(std::string_view punctuation) {
+  std::array<bool, 256> table{};
+  for (int c = 0; c < 0x80; ++c) table[static_cast<std::size_t>(c)] = is_ascii_alnum(static_cast<unsigned char>(c));
+  for (char c : punctuation) table[static_cast<unsigned char>(c)] = true;
+  return table;
+}
+constexpr auto command_name_bytes = ascii_table("_-.:|");
+constexpr auto label_ascii_bytes = ascii_table("-/:_");
 
 } // namespace
 
 result<CommandName> CommandName::parse(std::string_view name) {
   if (name.empty()) return Error(errc::invalid_name, "command name is empty");
   if (name.size() > max_length) return Error(errc::invalid_name, "command name is longer than 256 bytes");
-  const bool valid = std::all_of(name.begin(), name.end(), [](char c) {
-    const auto u = static_cast<unsigned char>(c);
-    return is_ascii_alnum(u) || c == '_' || c == '-' || c == '.' || c == ':' || c == '|';
-  });
+  const bool valid = is_valid_command_name(name);
   if (!valid)
     return Error(errc::invalid_name,
                  "command name may contain only ASCII letters, digits and `_ - . : |`");
@@ -36,7 +44,7 @@ bool Label::is_valid(std::string_view label) noexcept {
       ascii = false;
       continue;
     }
-    if (!is_ascii_alnum(u) && c != '-' && c != '/' && c != ':' && c != '_') return false;
+    if (!label_ascii_bytes[u]) return false;
   }
   return ascii || simdjson::validate_utf8(label.data(), label.size());
 }
@@ -45,6 +53,11 @@ result<Label> Label::parse(std::string_view label) {
   if (!is_valid(label))
     return Error(errc::invalid_name, "a label must be 1 to 256 bytes of letters, digits and `- / : _`");
   return Label(std::string(label));
+}
+
+bool is_valid_command_name(std::string_view name) noexcept {
+  if (name.empty() || name.size() > CommandName::max_length) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) { return command_name_bytes[static_cast<unsigned char>(c)]; });
 }
 
 bool is_valid_state_name(std::string_view name) noexcept {

@@ -142,8 +142,15 @@ public:
   static result<Policy> resolve(const PolicyInput &input);
 
   /// Default-deny: true only if an allow grant matches and no deny grant matching the same
-  /// request does. Allocation-free.
+  /// request does. Decisions are cached in the policy (shared by its copies, lock-free to
+  /// read); only the first decision of a request allocates (its cache entry).
   [[nodiscard]] bool allows(const AccessRequest &request) const noexcept;
+
+  /// The same decision as allows(), always made afresh from the grants (never cached).
+  [[nodiscard]] bool decide(const AccessRequest &request) const noexcept;
+
+  /// How many decisions this policy has cached (bounded; for tests and diagnostics).
+  [[nodiscard]] std::size_t cached_decisions() const;
 
   /// The scopes for an allowed request (empty when denied).
   [[nodiscard]] ResolvedScopes scopes(const AccessRequest &request) const;

@@ -40,6 +40,9 @@ private:
   std::string label_;
 };
 
+/// True if `name` is a valid command name (what CommandName::parse accepts), without making one.
+bool is_valid_command_name(std::string_view name) noexcept;
+
 /// A name under which C and other foreign callers manage state: 1..256 bytes, no NUL.
 bool is_valid_state_name(std::string_view name) noexcept;
 

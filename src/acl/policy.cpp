@@ -1,5 +1,6 @@
 // Compiling a resolved policy for fast decisions, and the decisions, explanations and neutral
 // JSON made from it.
+#include "acl/decision_cache.hpp"
 #include "acl/match.hpp"
 #include "acl/resolve.hpp"
 #include "try.hpp"
@@ -107,6 +108,7 @@ struct CompiledPolicy {
   std::vector<UrlPattern> patterns;
   std::unordered_map<std::string, CommandRules, StringHash, std::equal_to<>> rules;
   std::unordered_map<std::string, std::vector<CompiledGlobal>, StringHash, std::equal_to<>> globals;
+  mutable DecisionCache decisions;
 
   [[nodiscard]] static RequestView view_of(const AccessRequest &request) noexcept {
     RequestView view;
@@ -307,6 +309,16 @@ result<Policy> Policy::resolve(const PolicyInput &input) {
 }
 
 bool Policy::allows(const AccessRequest &request) const noexcept {
+  const std::uint64_t hash = detail::DecisionCache::hash(request);
+  if (const auto cached = compiled_->decisions.find(request, hash)) return *cached;
+  const bool allowed = decide(request);
+  compiled_->decisions.insert(request, hash, allowed);
+  return allowed;
+}
+
+std::size_t Policy::cached_decisions() const { return compiled_->decisions.size(); }
+
+bool Policy::decide(const AccessRequest &request) const noexcept {
   const auto *rules = compiled_->rules_for(request.command);
   if (!rules || rules->allow.grants.empty()) return false;
   const auto view = detail::CompiledPolicy::view_of(request);

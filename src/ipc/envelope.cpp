@@ -4,7 +4,9 @@
 #include "ipc/invoke_key.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <charconv>
+#include <cstring>
 #include <string>
 
 namespace ward::detail {
@@ -13,12 +15,25 @@ namespace {
 constexpr std::size_t max_origin_bytes = 8192;
 constexpr std::string_view empty_object_text = "{}";
 
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  if (a == b) return true; // hosts and pages nearly always send the canonical spelling
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-           return lower(x) == lower(y);
-         });
+char ascii_lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
+[[gnu::noinline]] bool iequals_folded(std::string_view a, std::string_view b) noexcept {
+  return std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return ascii_lower(x) == ascii_lower(y); });
+}
+
+/// iequals against a literal: the exact comparison has a constant length, so it compiles to a
+/// few loads instead of a call.
+template <std::size_t N> bool iequals_literal(std::string_view a, const char (&literal)[N]) noexcept {
+  constexpr std::size_t size = N - 1;
+  if (a.size() != size) return false;
+  return std::memcmp(a.data(), literal, size) == 0 || iequals_folded(a, std::string_view(literal, size));
+}
+
+/// ASCII case-insensitive equality. Inline, with the exact comparison first: hosts and pages
+/// nearly always send the canonical spelling, and `b` is a literal of known length here.
+inline bool iequals(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  return std::memcmp(a.data(), b.data(), a.size()) == 0 || iequals_folded(a, b);
 }
 
 std::string_view trim(std::string_view text) noexcept {
@@ -29,14 +44,55 @@ std::string_view trim(std::string_view text) noexcept {
 
 Error bad_request(std::string message) { return Error(errc::invalid_request, std::move(message)); }
 
-result<std::uint32_t> parse_callback_id(std::optional<std::string_view> header, std::string_view name) {
-  if (!header) return std::uint32_t{0};
+/// True if the 8 bytes of `chunk` are all ASCII digits.
+bool eight_digits(std::uint64_t chunk) noexcept {
+  return (chunk & 0xF0F0F0F0F0F0F0F0) == 0x3030303030303030 &&
+         ((chunk + 0x0606060606060606) & 0xF0F0F0F0F0F0F0F0) == 0x3030303030303030;
+}
+
+/// The value of 8 ASCII digits loaded little-endian (the first digit in the lowest byte), as
+/// simdjson's parse_eight_digits_unrolled computes it.
+std::uint64_t eight_digits_value(std::uint64_t chunk) noexcept {
+  chunk = ((chunk & 0x0F0F0F0F0F0F0F0F) * 2561) >> 8;
+  chunk = ((chunk & 0x00FF00FF00FF00FF) * 6553601) >> 16;
+  return ((chunk & 0x0000FFFF0000FFFF) * 42949672960001) >> 32;
+}
+
+/// Reads an optional callback id header into `out` (0 when absent). False if it is present but
+/// not an unsigned 32-bit decimal (spaces and tabs around it allowed).
+bool read_callback_id(std::optional<std::string_view> header, std::uint32_t &out) noexcept {
+  out = 0;
+  if (!header) return true;
   const std::string_view text = trim(*header);
-  std::uint32_t value = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || text.empty())
-    return bad_request("invalid `" + std::string(name) + "` header: expected an unsigned 32-bit integer");
-  return value;
+  if (text.empty()) return false;
+  std::size_t first = 0; // leading zeros are fine, as for std::from_chars
+  while (first + 1 < text.size() && text[first] == '0') ++first;
+  if (text.size() - first > 10) return false; // 11 significant digits exceed 32 bits
+  const char *at = text.data() + first;
+  std::size_t left = text.size() - first;
+  std::uint64_t value = 0;
+  if constexpr (std::endian::native == std::endian::little) {
+    if (left >= 8) { // Tauri's ids are random 32-bit numbers: usually 9 or 10 digits
+      std::uint64_t chunk = 0;
+      std::memcpy(&chunk, at, 8);
+      if (!eight_digits(chunk)) return false;
+      value = eight_digits_value(chunk);
+      at += 8;
+      left -= 8;
+    }
+  }
+  for (; left > 0; --left, ++at) {
+    const unsigned digit = static_cast<unsigned char>(*at) - unsigned{'0'};
+    if (digit > 9) return false;
+    value = value * 10 + digit;
+  }
+  if (value > UINT32_MAX) return false;
+  out = static_cast<std::uint32_t>(value);
+  return true;
+}
+
+Error bad_callback_id(std::string_view name) {
+  return bad_request("invalid `" + std::string(name) + "` header: expected an unsigned 32-bit integer");
 }
 
 int hex_value(char c) noexcept {
@@ -88,9 +144,9 @@ result<std::string_view> decode_command(std::string_view url, Envelope &envelope
   }
   const std::string_view command(envelope.command_buffer, length);
   if (command.empty()) return bad_request("the request URL names no command");
-  if (auto valid = CommandName::parse(command); !valid)
-    return bad_request("invalid command name in the request URL: " + valid.error().message());
-  return command;
+  if (is_valid_command_name(command)) return command;
+  // Only to word the message.
+  return bad_request("invalid command name in the request URL: " + CommandName::parse(command).error().message());
 }
 
 result<void> read_labels(std::string_view origin, std::string_view window, std::string_view webview,
@@ -140,7 +196,7 @@ result<void> read_json_args(std::string_view text, const Limits &limits, Envelop
 enum class BodyType { json, raw };
 
 result<BodyType> body_type(std::optional<std::string_view> content_type) {
-  if (!content_type) return BodyType::json;
+  if (!content_type || *content_type == "application/json") return BodyType::json; // the usual header
   const std::string_view media = trim(content_type->substr(0, content_type->find(';')));
   if (media.empty() || iequals(media, "application/json")) return BodyType::json;
   if (iequals(media, "application/octet-stream")) return BodyType::raw;
@@ -196,21 +252,19 @@ result<void> read_request(const Request &request, const Limits &limits, std::str
                           Envelope &envelope) {
   envelope.headers = request.headers;
   const KnownHeaders known = scan_headers(request.headers);
-  auto callback_id = parse_callback_id(known.callback, "Tauri-Callback");
-  auto error_id = parse_callback_id(known.error, "Tauri-Error");
-  envelope.callback_id = callback_id ? callback_id.value() : 0;
-  envelope.error_id = error_id ? error_id.value() : 0;
+  const bool callback_ok = read_callback_id(KnownHeaders::value(known.callback), envelope.callback_id);
+  const bool error_ok = read_callback_id(KnownHeaders::value(known.error), envelope.error_id);
   // The key is checked before anything else is reported, so a page without it learns nothing
   // (not even which commands exist).
-  WARD_TRY(check_key(invoke_key, known.invoke_key));
-  WARD_TRY(callback_id);
-  WARD_TRY(error_id);
+  WARD_TRY(check_key(invoke_key, KnownHeaders::value(known.invoke_key)));
+  if (!callback_ok) return bad_callback_id("Tauri-Callback");
+  if (!error_ok) return bad_callback_id("Tauri-Error");
   WARD_TRY(read_labels(request.origin, request.window, request.webview, envelope));
   WARD_TRY_ASSIGN(envelope.command, decode_command(request.url, envelope));
   if (request.body.size() > limits.max_body_bytes)
     return limit_exceeded("max_body_bytes", limits.max_body_bytes, "request body");
   BodyType type = BodyType::json;
-  WARD_TRY_ASSIGN(type, body_type(known.content_type));
+  WARD_TRY_ASSIGN(type, body_type(KnownHeaders::value(known.content_type)));
   envelope.body = request.body;
   if (type == BodyType::raw) {
     envelope.raw = true;
@@ -276,16 +330,16 @@ KnownHeaders scan_headers(std::span<const Header> headers) noexcept {
   for (const auto &header : headers) {
     switch (header.name.size()) {
     case 12:
-      if (!known.content_type && iequals(header.name, "Content-Type")) known.content_type = header.value;
+      if (!known.content_type && iequals_literal(header.name, "Content-Type")) known.content_type = &header;
       break;
     case 14:
-      if (!known.callback && iequals(header.name, "Tauri-Callback")) known.callback = header.value;
+      if (!known.callback && iequals_literal(header.name, "Tauri-Callback")) known.callback = &header;
       break;
     case 11:
-      if (!known.error && iequals(header.name, "Tauri-Error")) known.error = header.value;
+      if (!known.error && iequals_literal(header.name, "Tauri-Error")) known.error = &header;
       break;
     case 16:
-      if (!known.invoke_key && iequals(header.name, "Tauri-Invoke-Key")) known.invoke_key = header.value;
+      if (!known.invoke_key && iequals_literal(header.name, "Tauri-Invoke-Key")) known.invoke_key = &header;
       break;
     default: break;
     }

@@ -54,12 +54,19 @@ result<void> read_request(const Request &request, const Limits &limits, std::str
 result<void> read_message(const MessageRequest &request, const Limits &limits, std::string_view invoke_key,
                           Envelope &envelope);
 
-/// The headers the envelope reads, found in one pass.
+/// The headers the envelope reads, found in one pass; null when absent. (Pointers rather than
+/// optionals: four of them are zeroed with two stores, where 96 bytes of optionals took a
+/// `rep stos` that cost more than the scan.)
 struct KnownHeaders {
-  std::optional<std::string_view> content_type;
-  std::optional<std::string_view> callback;
-  std::optional<std::string_view> error;
-  std::optional<std::string_view> invoke_key;
+  const Header *content_type = nullptr;
+  const Header *callback = nullptr;
+  const Header *error = nullptr;
+  const Header *invoke_key = nullptr;
+
+  static std::optional<std::string_view> value(const Header *header) noexcept {
+    if (!header) return std::nullopt;
+    return header->value;
+  }
 };
 KnownHeaders scan_headers(std::span<const Header> headers) noexcept;
 

@@ -1,5 +1,6 @@
 #include "try.hpp"
 #include "json/document.hpp"
+#include "json/tape.hpp"
 
 #include <memory>
 #include <string>
@@ -59,6 +60,49 @@ result<void> check_element(simdjson::dom::element element, const Limits &limits)
   }
 }
 
+/// One linear pass over the tape of the value at `begin` (ending before `end`): false if no
+/// string, array or object in it can exceed the limits. A saturated count (16 Mi elements or
+/// more) counts as "may exceed" unless the limit is beyond it; check_element then decides
+/// exactly and names the first offender.
+bool may_exceed(const simdjson::dom::document &document, std::size_t begin, std::size_t end,
+                const Limits &limits) noexcept {
+  const std::uint64_t *tape = document.tape.get();
+  const std::uint64_t array_limit = limits.max_array_length;
+  const std::uint64_t object_limit = limits.max_object_keys;
+  const auto count_exceeds = [](std::uint32_t count, std::uint64_t limit) {
+    return count > limit || (count == tape_count_saturated && limit <= tape_count_saturated);
+  };
+  for (std::size_t i = begin; i < end; ++i) {
+    const std::uint64_t word = tape[i];
+    const char type = tape_type(word);
+    if (type == 'd' || type == 'l' || type == 'u') [[likely]] { // numbers fill big documents
+      ++i; // the number's own word
+      continue;
+    }
+    switch (type) {
+    case '"':
+      if (tape_string(document, word).size() > limits.max_string_bytes) return true;
+      break;
+    case '[':
+      if (count_exceeds(tape_scope_count(word), array_limit)) return true;
+      break;
+    case '{':
+      if (count_exceeds(tape_scope_count(word), object_limit)) return true;
+      break;
+    default: break;
+    }
+  }
+  return false;
+}
+
+/// True if no JSON text of `size` bytes can hold a string, array or object over the limits: a
+/// string's bytes are fewer than the text's (escapes only shrink), an array of n elements
+/// takes at least 2n + 1 bytes (`[0,0]`) and an object of n members at least 5n + 1 (`{"":0}`).
+bool fits_limits_by_size(std::size_t size, const Limits &limits) noexcept {
+  return size <= limits.max_string_bytes && size / 2 <= limits.max_array_length &&
+         size / 5 <= limits.max_object_keys;
+}
+
 } // namespace
 
 Error limit_exceeded(std::string_view limit, std::uint64_t value, std::string_view what) {
@@ -83,7 +127,10 @@ simdjson::dom::element empty_object() noexcept {
 }
 
 result<void> check_limits(simdjson::dom::element element, const Limits &limits) {
-  return check_element(element, limits);
+  const auto tape = tape_of(element);
+  if (!may_exceed(*tape.doc, tape.json_index, tape_after(tape.doc->tape.get(), tape.json_index), limits))
+    return success();
+  return check_element(element, limits); // exact, and names the first value over a limit
 }
 
 result<ParsedDocument> ParsedDocument::parse(std::string_view text, const Limits &limits, std::string_view what) {
@@ -116,7 +163,7 @@ result<ParsedDocument> ParsedDocument::parse(std::string_view text, const Limits
 
   ++stack.in_use;
   ParsedDocument document(slot, root);
-  WARD_TRY(check_limits(root, limits));
+  if (!fits_limits_by_size(text.size(), limits)) WARD_TRY(check_limits(root, limits));
   return document;
 }
 

@@ -1,7 +1,9 @@
 #include "json/element.hpp"
+#include "json/tape.hpp"
 
 #include <ward/json.hpp>
 
+#include <bit>
 #include <iterator>
 
 namespace ward {
@@ -67,12 +69,24 @@ std::optional<JsonObject> JsonValue::object() const noexcept {
 }
 
 bool JsonValue::append_doubles(std::vector<double> &out) const {
-  dom::array array;
-  if (element_of(*this).get(array) != simdjson::SUCCESS) return false;
-  for (dom::element element : array) {
-    double value;
-    if (element.get(value) != simdjson::SUCCESS) return false;
-    out.push_back(value);
+  // Straight off the tape: every element of an array of numbers is a type word followed by
+  // the number's word, so the loop needs no per-element dispatch or result<>.
+  const auto tape = detail::tape_of(element_of(*this));
+  const std::uint64_t *words = tape.doc->tape.get();
+  const std::uint64_t start = words[tape.json_index];
+  if (detail::tape_type(start) != '[') return false;
+  const std::size_t end = detail::tape_after_scope(start) - 1; // the ']' word
+  if (const std::uint32_t count = detail::tape_scope_count(start); count < detail::tape_count_saturated)
+    out.reserve(out.size() + count);
+  for (std::size_t i = tape.json_index + 1; i < end; i += 2) {
+    const std::uint64_t word = words[i];
+    const std::uint64_t bits = words[i + 1];
+    switch (detail::tape_type(word)) {
+    case 'd': out.push_back(std::bit_cast<double>(bits)); break;
+    case 'l': out.push_back(static_cast<double>(std::bit_cast<std::int64_t>(bits))); break;
+    case 'u': out.push_back(static_cast<double>(bits)); break;
+    default: return false; // not a number (and words[i + 1] may be past the array: unread)
+    }
   }
   return true;
 }
@@ -149,10 +163,16 @@ JsonObject::iterator &JsonObject::iterator::operator++() noexcept {
 }
 
 std::optional<JsonValue> JsonObject::find(std::string_view key) const noexcept {
-  dom::object object;
-  if (element_of(value_).get(object) != simdjson::SUCCESS) return std::nullopt;
-  for (auto member : object) {
-    if (member.key == key) return make_value(member.value);
+  // Over the tape: a member is a key word ('"') followed by its value.
+  const auto tape = detail::tape_of(element_of(value_));
+  const std::uint64_t *words = tape.doc->tape.get();
+  const std::uint64_t start = words[tape.json_index];
+  if (detail::tape_type(start) != '{') return std::nullopt;
+  const std::size_t end = detail::tape_after_scope(start) - 1; // the '}' word
+  for (std::size_t i = tape.json_index + 1; i < end; i = detail::tape_after(words, i + 1)) {
+    const std::string_view name = detail::tape_string(*tape.doc, words[i]);
+    if (name.size() == key.size() && detail::same_bytes(name.data(), key.data(), key.size()))
+      return make_value(detail::element_at(tape.doc, i + 1));
   }
   return std::nullopt;
 }

@@ -797,12 +797,11 @@ class _Command:
             _logger.debug("ward command %r raised after its invoke was cancelled", self.name,
                           exc_info=exc_info)
             responder._abandon()
-        elif responder._abandon():
-            _logger.error("ward command %r failed; the page gets an internal error", self.name,
-                          exc_info=exc_info)
         else:
-            _logger.error("ward command %r raised after answering; ignored", self.name,
-                          exc_info=exc_info)
+            # Logged before the page is answered, so whoever sees the answer can see the log.
+            _logger.error("ward command %r failed; the page gets an internal error unless it was "
+                          "answered already", self.name, exc_info=exc_info)
+            responder._abandon()
 
 
 class _ManagedState:
