@@ -8,6 +8,7 @@
 #include <ward/names.hpp>
 
 #include <algorithm>
+#include <system_error>
 
 namespace ward {
 namespace detail {
@@ -172,7 +173,7 @@ result<App> AppBuilder::build() {
   core->commands = std::move(data->commands);
   WARD_TRY_ASSIGN(core->invoke_key, detail::generate_invoke_key());
   core->delivery_options = data->delivery_options;
-  if (data->delivery_sink) {
+  if (data->delivery_sink) try {
     core->deliverer = detail::Deliverer::start(
         std::move(data->delivery_sink), data->delivery_options.queue_capacity,
         [sink = core->log_sink](std::string_view what) {
@@ -182,11 +183,19 @@ result<App> AppBuilder::build() {
           } catch (...) {
           }
         });
+  } catch (const std::system_error &failure) {
+    return Error(errc::internal, "could not start the delivery thread", failure.what());
   }
   const bool has_async = std::any_of(core->commands.begin(), core->commands.end(), [](const auto &entry) {
     return entry.second->execution() == Execution::executor;
   });
-  if (has_async) core->executor = std::make_unique<detail::Executor>(data->executor_options);
+  if (has_async) {
+    try {
+      core->executor = std::make_unique<detail::Executor>(data->executor_options);
+    } catch (const std::system_error &failure) {
+      return Error(errc::internal, "could not start the executor's threads", failure.what());
+    }
+  }
   std::shared_ptr<const detail::AppCore> shared(std::move(core));
   // The host's copies share `owner`; when the last goes, the app shuts down.
   std::shared_ptr<void> owner(nullptr, [shared](void *) { shared->shutdown(); });

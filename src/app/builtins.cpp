@@ -144,7 +144,7 @@ result<void> add_builtin_commands(CommandTable &commands, acl::PolicyInput &acl)
         listener->target = std::move(target);
         listener->webview = std::string(data.context.webview);
         listener->handler = handler;
-        return (*data.core)->events.add(name, std::move(listener));
+        return (*data.core)->events.add_page(name, std::move(listener));
       },
       arg_names{"event", "target", "handler"}));
 

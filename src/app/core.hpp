@@ -17,6 +17,7 @@
 #include <ward/log.hpp>
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -97,6 +98,8 @@ struct AppCore {
   mutable ChannelRegistry channels;
   mutable std::atomic<bool> closed{false};
   mutable std::mutex shutdown_mutex;
+  mutable std::condition_variable shutdown_finished;
+  mutable bool shut_down = false; ///< under shutdown_mutex: the first shutdown() has returned
 
   ~AppCore();
   /// An App handle; `owner` is what the host's copies share (null for a handler's handle).

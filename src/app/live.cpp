@@ -88,22 +88,38 @@ void AppCore::forget_page(std::string_view webview, CancelReason reason) const {
 }
 
 void AppCore::shutdown() const {
-  std::lock_guard once(shutdown_mutex);
-  if (closed.exchange(true, std::memory_order_acq_rel)) return;
+  if (closed.exchange(true, std::memory_order_acq_rel)) {
+    // Someone else shuts down. A ward thread returns at once: the first caller may be waiting
+    // for it (joining a worker, draining the delivery thread). Anyone else waits for the end.
+    const bool ward_thread = (executor && executor->on_worker_thread()) || (deliverer && deliverer->on_pump_thread());
+    if (ward_thread) return;
+    std::unique_lock lock(shutdown_mutex);
+    shutdown_finished.wait(lock, [&] { return shut_down; });
+    return;
+  }
+  // No lock is held while waiting for handlers: a handler or the delivery callback may call
+  // shutdown() too (it returns at once, above).
+  if (deliverer) deliverer->stop_waiting(); // a handler blocked on a full queue must finish
+  channels.abandon({});                    // and so must one blocked on a full channel
   inflight.cancel_where([](const InflightInvoke &) { return true; }, CancelReason::shutdown);
   if (executor) executor->stop(); // waits for running handlers
   // Handlers that deferred may have registered after the first sweep.
   inflight.cancel_where([](const InflightInvoke &) { return true; }, CancelReason::shutdown);
-  channels.abandon({});
   if (deliverer) deliverer->stop(); // what was queued reaches the sink first
   events.clear();
   resources->clear();
+  {
+    std::lock_guard lock(shutdown_mutex);
+    shut_down = true;
+  }
+  shutdown_finished.notify_all();
 }
 
 } // namespace detail
 
 result<void> App::post(const Request &request) const {
   if (!core_->deliverer) return Error(errc::invalid_argument, "post needs a delivery sink (AppBuilder::delivery_sink)");
+  if (core_->closed.load(std::memory_order_acquire)) return Error(errc::closed, "the app is shut down");
   std::string webview(request.webview);
   invoke_async(request, [core = core_, webview = std::move(webview)](Response response) {
     detail::QueuedDelivery delivery;
@@ -120,6 +136,7 @@ result<void> App::post(const Request &request) const {
 
 result<void> App::post(const MessageRequest &request) const {
   if (!core_->deliverer) return Error(errc::invalid_argument, "post needs a delivery sink (AppBuilder::delivery_sink)");
+  if (core_->closed.load(std::memory_order_acquire)) return Error(errc::closed, "the app is shut down");
   std::string webview(request.webview);
   invoke_async(request, [core = core_, webview = std::move(webview)](Response response) {
     detail::QueuedDelivery delivery;

@@ -22,6 +22,7 @@ bool CancelState::cancel(CancelReason why) noexcept {
     } catch (...) {
       // A cancel callback must not throw; the cancellation stands either way.
     }
+    callback = nullptr; // what it captured is released without the lock, too
     lock.lock();
     running_callback = 0;
     callback_done.notify_all();
@@ -45,10 +46,16 @@ std::uint64_t CancelState::add_callback(std::function<void()> callback) {
 }
 
 void CancelState::remove_callback(std::uint64_t id) noexcept {
+  std::function<void()> removed; // released after the lock
   std::unique_lock lock(mutex);
-  std::erase_if(callbacks, [&](const auto &entry) { return entry.first == id; });
+  const auto found = std::find_if(callbacks.begin(), callbacks.end(), [&](const auto &entry) { return entry.first == id; });
+  if (found != callbacks.end()) {
+    removed = std::move(found->second);
+    callbacks.erase(found);
+  }
   if (running_thread != std::this_thread::get_id())
     callback_done.wait(lock, [&] { return running_callback != id; });
+  lock.unlock();
 }
 
 } // namespace detail

@@ -40,6 +40,7 @@ result<void> ChannelState::send(BodyKind kind, String body, std::chrono::nanosec
   delivery.body = std::move(body);
   delivery.index = next_index;
   delivery.channel = shared_from_this();
+  delivery.may_wait = false;
   queued.fetch_add(1, std::memory_order_acq_rel);
   if (!deliverer->push(std::move(delivery))) {
     queued.fetch_sub(1, std::memory_order_acq_rel);
@@ -51,16 +52,19 @@ result<void> ChannelState::send(BodyKind kind, String body, std::chrono::nanosec
 }
 
 void ChannelState::finish() {
-  std::lock_guard lock(mutex);
-  if (closed) return;
-  closed = true;
-  if (!deliverer) return;
   QueuedDelivery delivery;
+  {
+    std::lock_guard lock(mutex);
+    if (closed) return;
+    closed = true; // no message can follow: the end is pushed after them, outside the lock
+    if (!deliverer) return;
+    delivery.index = next_index;
+  }
   delivery.webview = webview;
   delivery.kind = DeliveryKind::channel;
   delivery.callback = id;
-  delivery.index = next_index;
   delivery.end = true;
+  delivery.may_wait = false;
   (void)deliverer->push(std::move(delivery));
 }
 

@@ -21,9 +21,9 @@ Deliverer::~Deliverer() { stop(); }
 
 bool Deliverer::push(QueuedDelivery delivery) {
   std::unique_lock lock(mutex_);
-  if (!delivery.channel && !on_pump_thread() && queue_.size() >= capacity_ && !stopping_) {
+  if (delivery.may_wait && !on_pump_thread() && queue_.size() >= capacity_ && !stopping_ && !unbounded_) {
     ++producers_waiting_;
-    not_full_.wait(lock, [&] { return stopping_ || queue_.size() < capacity_; });
+    not_full_.wait(lock, [&] { return stopping_ || unbounded_ || queue_.size() < capacity_; });
     --producers_waiting_;
   }
   if (stopping_) return false;
@@ -33,6 +33,14 @@ bool Deliverer::push(QueuedDelivery delivery) {
     not_empty_.notify_one();
   }
   return true;
+}
+
+void Deliverer::stop_waiting() {
+  {
+    std::lock_guard lock(mutex_);
+    unbounded_ = true;
+  }
+  not_full_.notify_all();
 }
 
 void Deliverer::stop() {

@@ -30,6 +30,8 @@ struct QueuedDelivery {
   bool end = false;
   /// The channel whose queued count this delivery holds (released once the sink took it).
   std::shared_ptr<ChannelState> channel;
+  /// False for channel traffic, which is bounded per channel and must never wait here.
+  bool may_wait = true;
 };
 
 class Deliverer : public std::enable_shared_from_this<Deliverer> {
@@ -46,6 +48,9 @@ public:
   /// thread itself, which would wait for itself); channel messages are bounded per channel
   /// instead and never wait here. Returns false once stopped.
   bool push(QueuedDelivery delivery);
+  /// From now on nothing waits for room (shutdown: the thread that makes room may be busy
+  /// waiting for the very handler that would wait).
+  void stop_waiting();
   /// Delivers what is queued, then stops the thread. Idempotent.
   void stop();
   [[nodiscard]] bool on_pump_thread() const noexcept { return std::this_thread::get_id() == thread_id_; }
@@ -66,6 +71,7 @@ private:
   bool pump_waiting_ = false;
   std::size_t producers_waiting_ = 0;
   bool stopping_ = false;
+  bool unbounded_ = false;
   std::thread thread_;
   std::thread::id thread_id_;
 };

@@ -21,6 +21,18 @@ ListenerId EventBus::add(const EventName &event, std::shared_ptr<Listener> liste
   return listener->id;
 }
 
+result<ListenerId> EventBus::add_page(const EventName &event, std::shared_ptr<Listener> listener) {
+  {
+    std::lock_guard lock(mutex_);
+    const auto found = page_listeners_.find(listener->webview);
+    if (found != page_listeners_.end() && found->second >= max_page_listeners_per_webview)
+      return Error(errc::limit_exceeded, "this webview has " + std::to_string(max_page_listeners_per_webview) +
+                                             " event listeners already (limit `max_page_listeners_per_webview`)");
+    ++page_listeners_[listener->webview];
+  }
+  return add(event, std::move(listener));
+}
+
 template <class Match> std::vector<std::shared_ptr<Listener>> EventBus::remove_where(Match match) {
   std::vector<std::shared_ptr<Listener>> removed;
   for (auto entry = by_event_.begin(); entry != by_event_.end();) {
@@ -33,6 +45,10 @@ template <class Match> std::vector<std::shared_ptr<Listener>> EventBus::remove_w
     for (const auto &listener : list) {
       if (match(*listener)) {
         event_of_.erase(listener->id);
+        if (!listener->backend) {
+          const auto count = page_listeners_.find(listener->webview);
+          if (count != page_listeners_.end() && --count->second == 0) page_listeners_.erase(count);
+        }
         removed.push_back(listener);
       } else {
         kept->push_back(listener);
@@ -88,6 +104,7 @@ void EventBus::clear() {
     std::lock_guard lock(mutex_);
     dropped.swap(by_event_);
     event_of_.clear();
+    page_listeners_.clear();
     closed_ = true;
   }
 }

@@ -32,8 +32,14 @@ using ListenerList = std::vector<std::shared_ptr<Listener>>;
 
 class EventBus {
 public:
+  /// Page listeners one webview may hold: registering copies the event's listener list, so an
+  /// unbounded page could make every registration (and everyone waiting for the lock) slow.
+  static constexpr std::size_t max_page_listeners_per_webview = 4096;
+
   /// Registers a listener and returns its id.
   ListenerId add(const EventName &event, std::shared_ptr<Listener> listener);
+  /// Registers a page listener, unless its webview holds max_page_listeners_per_webview already.
+  result<ListenerId> add_page(const EventName &event, std::shared_ptr<Listener> listener);
   /// Removes a listener; the removed one (or nullptr) is returned so that the caller destroys it
   /// (and whatever its closure owns) outside the lock.
   std::shared_ptr<Listener> remove(ListenerId id);
@@ -54,6 +60,7 @@ private:
   mutable std::mutex mutex_;
   std::unordered_map<std::string, std::shared_ptr<const ListenerList>, StringHash, std::equal_to<>> by_event_;
   std::unordered_map<ListenerId, std::string> event_of_;
+  std::unordered_map<std::string, std::size_t, StringHash, std::equal_to<>> page_listeners_;
   // Page listener ids are numbers a page holds; Tauri counts from 0, so does ward.
   ListenerId next_id_ = 0;
   bool closed_ = false;

@@ -8,9 +8,14 @@ Executor::Executor(const ExecutorOptions &options) : shared_(std::make_shared<Sh
   shared_->capacity = std::max<std::uint32_t>(options.queue_capacity, 1);
   const std::uint32_t count = std::max<std::uint32_t>(options.workers, 1);
   workers_.reserve(count);
-  for (std::uint32_t i = 0; i < count; ++i) {
-    workers_.emplace_back([shared = shared_] { work(shared); });
-    worker_ids_.push_back(workers_.back().get_id());
+  try {
+    for (std::uint32_t i = 0; i < count; ++i) {
+      workers_.emplace_back([shared = shared_] { work(shared); });
+      worker_ids_.push_back(workers_.back().get_id());
+    }
+  } catch (...) {
+    stop(); // joins the workers already started, so that none is left joinable
+    throw;
   }
 }
 

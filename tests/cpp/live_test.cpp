@@ -4,6 +4,8 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <future>
 #include <latch>
@@ -578,4 +580,113 @@ TEST_CASE("exactly one reply per invoke when replies, cancels and shutdown race"
   CHECK(replies.load() == invokes);
   CHECK(second_replies.load() == 0);
   CHECK(ok == late_ok.load());
+}
+
+namespace {
+/// Runs `work` on a thread; a deadlock would hang the test run, so after `limit` the process
+/// exits with a failure message instead.
+template <class F> void finishes_within(std::chrono::seconds limit, F work) {
+  auto done = std::async(std::launch::async, std::move(work));
+  if (done.wait_for(limit) == std::future_status::timeout) {
+    std::fprintf(stderr, "DEADLOCK: the test did not finish within %lld s\n", static_cast<long long>(limit.count()));
+    std::_Exit(1);
+  }
+  done.get();
+}
+} // namespace
+
+TEST_CASE("handlers that shut their app down at the same time do not deadlock", "[async][shutdown]") {
+  finishes_within(std::chrono::seconds(20), [] {
+    std::latch both(2);
+    ward::AppBuilder builder;
+    builder.executor({.workers = 2, .queue_capacity = 4});
+    builder.async_command("quit", [&](const ward::App &app) {
+      both.arrive_and_wait();
+      app.shutdown();
+    });
+    auto app = build(builder);
+    auto first = invoke_later(app, "main", "quit", "{}", 1);
+    auto second = invoke_later(app, "main", "quit", "{}", 3);
+    app.shutdown(); // and the host too
+    CHECK(first->wait().code != ward::errc::ok);
+    CHECK(second->wait().code != ward::errc::ok);
+  });
+}
+
+TEST_CASE("shutting down from the delivery callback while a handler waits for queue room", "[async][shutdown]") {
+  finishes_within(std::chrono::seconds(20), [] {
+    std::atomic<bool> handler_started{false};
+    std::optional<ward::App> held;
+    std::mutex held_mutex;
+    ward::AppBuilder builder;
+    builder.delivery_options({.channel_capacity = 4, .queue_capacity = 2});
+    builder.delivery_sink([&](std::string_view, const ward::Delivery &) {
+      while (!handler_started) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      std::this_thread::sleep_for(std::chrono::milliseconds(20)); // the handler fills the queue meanwhile
+      std::lock_guard lock(held_mutex);
+      if (held) held->shutdown();
+    });
+    builder.async_command("flood", [&](const ward::App &app) {
+      handler_started = true;
+      const auto tick = event_name("tick");
+      while (app.emit(tick, "1")) {
+      }
+    });
+    auto app = build(builder);
+    {
+      std::lock_guard lock(held_mutex);
+      held = app;
+    }
+    REQUIRE(invoke_from(app, "main", "plugin:event|listen", R"({"event":"tick","target":{"kind":"Any"},"handler":1})").ok());
+    auto flood = invoke_later(app, "main", "flood", "{}", 5);
+    CHECK(flood->wait().code == ward::errc::cancelled);
+    app.shutdown();
+    std::lock_guard lock(held_mutex);
+    held.reset();
+  });
+}
+
+TEST_CASE("a channel's end never waits for queue room, so a navigating sink cannot deadlock", "[channels]") {
+  finishes_within(std::chrono::seconds(20), [] {
+    std::atomic<int> delivered{0};
+    std::optional<ward::App> held;
+    std::mutex held_mutex;
+    ward::AppBuilder builder;
+    builder.delivery_options({.channel_capacity = 8, .queue_capacity = 1});
+    builder.delivery_sink([&](std::string_view webview, const ward::Delivery &) {
+      if (delivered.fetch_add(1) == 0) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(30)); // the end is being pushed now
+        std::lock_guard lock(held_mutex);
+        if (held) held->webview_navigated(webview);
+      }
+    });
+    std::optional<ward::Channel> kept;
+    builder.command("open", [&](ward::Channel channel) { kept = std::move(channel); }, ward::arg_names{"channel"});
+    auto app = build(builder);
+    {
+      std::lock_guard lock(held_mutex);
+      held = app;
+    }
+    REQUIRE(invoke(app, "open", R"({"channel":"__CHANNEL__:3"})").ok());
+    REQUIRE(app.emit(event_name("filler"), "1")); // no listener: nothing queued
+    REQUIRE(kept->send(1));
+    REQUIRE(kept->send(2));
+    kept.reset(); // the end message, while the sink navigates the same webview
+    app.shutdown();
+    std::lock_guard lock(held_mutex);
+    held.reset();
+  });
+}
+
+TEST_CASE("a webview's page listeners are bounded", "[events][limits]") {
+  ward::AppBuilder builder;
+  auto app = build(builder);
+  const std::string listen = R"({"event":"e","target":{"kind":"Any"},"handler":1})";
+  for (int i = 0; i < 4096; ++i) REQUIRE(invoke_from(app, "main", "plugin:event|listen", listen).ok());
+  auto refused = invoke_from(app, "main", "plugin:event|listen", listen);
+  CHECK(refused.code == ward::errc::limit_exceeded);
+  CHECK(body(refused).find("max_page_listeners_per_webview") != std::string::npos);
+  CHECK(invoke_from(app, "other", "plugin:event|listen", listen).ok()); // another webview has its own
+  app.webview_navigated("main");
+  CHECK(invoke_from(app, "main", "plugin:event|listen", listen).ok());
 }
