@@ -347,7 +347,9 @@ WARD_API void ward_app_free(ward_app *app);
 /* Shuts the app down: new requests are answered WARD_ERR_CLOSED, in-flight
  * invokes are cancelled and answered WARD_ERR_CANCELLED, running handlers are
  * waited for, queued deliveries reach the delivery callback, channels and
- * resources are closed. Idempotent. Must not be called from a handler. */
+ * resources are closed. Idempotent. A handler or the delivery callback may
+ * call it: on one of ward's threads it does not wait for itself, and if
+ * another shutdown is already running it returns at once. */
 WARD_API void ward_app_shutdown(ward_app *app);
 
 /* The host reports the life of its webviews (labels as in requests). A
@@ -416,7 +418,9 @@ WARD_API ward_status ward_app_listen(ward_app *app, const char *event, size_t ev
                                      ward_event_fn listener, void *user_data,
                                      void (*free_user_data)(void *user_data),
                                      uint64_t *out_id);
-/* Removes a backend or page listener. WARD_ERR_INVALID_ARGUMENT if there is none. */
+/* Removes a backend or page listener. WARD_ERR_INVALID_ARGUMENT if there is none.
+ * (A page registers listeners with plugin:event|listen; one webview may hold
+ * at most 4096, then WARD_ERR_LIMIT_EXCEEDED.) */
 WARD_API ward_status ward_app_unlisten(ward_app *app, uint64_t listener);
 
 /* The app's invoke key (a per-app secret drawn from the OS CSPRNG), which a

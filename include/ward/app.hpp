@@ -130,7 +130,8 @@ public:
   /// Shuts the app down: new requests get errc::closed; in-flight invokes are cancelled and
   /// answered; waits for running handlers to return and for queued deliveries to reach the sink;
   /// closes channels and resources. Idempotent. Runs by itself when the last App copy the host
-  /// holds is destroyed. Must not be called from a handler waiting on its own completion.
+  /// holds is destroyed. A handler or the delivery callback may call it: on ward's own threads
+  /// it never waits for itself, and returns at once if another shutdown is already running.
   void shutdown() const;
 
 private:

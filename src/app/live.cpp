@@ -93,8 +93,12 @@ void AppCore::shutdown() const {
     // for it (joining a worker, draining the delivery thread). Anyone else waits for the end.
     const bool ward_thread = (executor && executor->on_worker_thread()) || (deliverer && deliverer->on_pump_thread());
     if (ward_thread) return;
-    std::unique_lock lock(shutdown_mutex);
-    shutdown_finished.wait(lock, [&] { return shut_down; });
+    {
+      std::unique_lock lock(shutdown_mutex);
+      shutdown_finished.wait(lock, [&] { return shut_down; });
+    }
+    // If the shutdown began inside the delivery callback, that thread could not wait for itself.
+    if (deliverer) deliverer->wait_until_ended();
     return;
   }
   // No lock is held while waiting for handlers: a handler or the delivery callback may call

@@ -57,10 +57,26 @@ void Deliverer::stop() {
   }
 }
 
+void Deliverer::wait_until_ended() {
+  if (on_pump_thread()) return;
+  std::unique_lock lock(mutex_);
+  ended_signal_.wait(lock, [&] { return ended_; });
+}
+
 void Deliverer::run() {
   {
     std::lock_guard started(mutex_); // thread_id_ is set
   }
+  struct Ended {
+    Deliverer &self;
+    ~Ended() {
+      {
+        std::lock_guard lock(self.mutex_);
+        self.ended_ = true;
+      }
+      self.ended_signal_.notify_all();
+    }
+  } ended{*this};
   std::vector<QueuedDelivery> batch;
   for (;;) {
     bool wake_producers = false;

@@ -51,8 +51,12 @@ public:
   /// From now on nothing waits for room (shutdown: the thread that makes room may be busy
   /// waiting for the very handler that would wait).
   void stop_waiting();
-  /// Delivers what is queued, then stops the thread. Idempotent.
+  /// Delivers what is queued, then stops the thread. Idempotent. Called on the delivery thread
+  /// (from inside the sink), it cannot wait for itself: the thread ends after the sink returns.
   void stop();
+  /// Waits until the delivery thread has ended, so that the sink runs no more (returns at once on
+  /// the delivery thread itself).
+  void wait_until_ended();
   [[nodiscard]] bool on_pump_thread() const noexcept { return std::this_thread::get_id() == thread_id_; }
 
 private:
@@ -72,6 +76,8 @@ private:
   std::size_t producers_waiting_ = 0;
   bool stopping_ = false;
   bool unbounded_ = false;
+  bool ended_ = false;
+  std::condition_variable ended_signal_;
   std::thread thread_;
   std::thread::id thread_id_;
 };
