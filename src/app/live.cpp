@@ -121,11 +121,11 @@ void AppCore::shutdown() const {
 
 } // namespace detail
 
-result<void> App::post(const Request &request) const {
-  if (!core_->deliverer) return Error(errc::invalid_argument, "post needs a delivery sink (AppBuilder::delivery_sink)");
-  if (core_->closed.load(std::memory_order_acquire)) return Error(errc::closed, "the app is shut down");
-  std::string webview(request.webview);
-  invoke_async(request, [core = core_, webview = std::move(webview)](Response response) {
+namespace {
+
+/// The reply of a posted request, as a delivery to its webview.
+App::ResponseCallback reply_to_page(std::shared_ptr<const detail::AppCore> core, std::string_view webview) {
+  return [core = std::move(core), webview = std::string(webview)](Response response) {
     detail::QueuedDelivery delivery;
     delivery.webview = webview;
     delivery.kind = DeliveryKind::reply;
@@ -134,24 +134,26 @@ result<void> App::post(const Request &request) const {
     delivery.body_kind = response.kind;
     delivery.body = std::move(response.body);
     (void)core->deliver_to_page(std::move(delivery));
-  });
+  };
+}
+
+result<void> check_can_post(const detail::AppCore &core) {
+  if (!core.deliverer) return Error(errc::invalid_argument, "post needs a delivery sink (AppBuilder::delivery_sink)");
+  if (core.closed.load(std::memory_order_acquire)) return Error(errc::closed, "the app is shut down");
+  return success();
+}
+
+} // namespace
+
+result<void> App::post(const Request &request) const {
+  if (auto can = check_can_post(*core_); !can) return can;
+  invoke_async(request, reply_to_page(core_, request.webview));
   return success();
 }
 
 result<void> App::post(const MessageRequest &request) const {
-  if (!core_->deliverer) return Error(errc::invalid_argument, "post needs a delivery sink (AppBuilder::delivery_sink)");
-  if (core_->closed.load(std::memory_order_acquire)) return Error(errc::closed, "the app is shut down");
-  std::string webview(request.webview);
-  invoke_async(request, [core = core_, webview = std::move(webview)](Response response) {
-    detail::QueuedDelivery delivery;
-    delivery.webview = webview;
-    delivery.kind = DeliveryKind::reply;
-    delivery.ok = response.ok();
-    delivery.callback = response.ok() ? response.callback_id : response.error_id;
-    delivery.body_kind = response.kind;
-    delivery.body = std::move(response.body);
-    (void)core->deliver_to_page(std::move(delivery));
-  });
+  if (auto can = check_can_post(*core_); !can) return can;
+  invoke_async(request, reply_to_page(core_, request.webview));
   return success();
 }
 
