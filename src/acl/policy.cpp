@@ -3,6 +3,7 @@
 #include "acl/decision_cache.hpp"
 #include "acl/match.hpp"
 #include "acl/resolve.hpp"
+#include "app/strings.hpp"
 #include "try.hpp"
 
 #include <ward/acl.hpp>
@@ -16,10 +17,7 @@ namespace ward::acl {
 namespace detail {
 namespace {
 
-struct StringHash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view text) const noexcept { return std::hash<std::string_view>{}(text); }
-};
+using ward::detail::StringHash;
 
 /// Where a grant or global scope applies, compiled.
 struct Applicability {

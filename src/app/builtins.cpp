@@ -107,6 +107,14 @@ result<void> check_event_scope(const Invocation &invocation, const EventName &ev
   return success();
 }
 
+/// The event a page names, checked against the capability's event scope.
+result<EventName> page_event(const Invocation &invocation, std::string_view command, std::string_view event) {
+  auto parsed = parse_event_name(command, event);
+  if (!parsed) return parsed;
+  if (auto allowed = check_event_scope(invocation, parsed.value()); !allowed) return std::move(allowed).assume_error();
+  return parsed;
+}
+
 std::string_view payload_text(const std::optional<RawJson> &payload) {
   return payload ? std::string_view(payload->text()) : std::string_view("null");
 }
@@ -135,10 +143,9 @@ result<void> add_builtin_commands(CommandTable &commands, acl::PolicyInput &acl)
       "plugin:event|listen",
       [](const Invocation &invocation, std::string_view event, EventTarget target,
          std::uint32_t handler) -> result<ListenerId> {
-        auto parsed = parse_event_name("plugin:event|listen", event);
+        auto parsed = page_event(invocation, "plugin:event|listen", event);
         if (!parsed) return std::move(parsed).assume_error();
         const EventName &name = parsed.value();
-        WARD_TRY(check_event_scope(invocation, name));
         const auto &data = data_of(invocation);
         auto listener = std::make_shared<Listener>();
         listener->target = std::move(target);
@@ -161,10 +168,9 @@ result<void> add_builtin_commands(CommandTable &commands, acl::PolicyInput &acl)
   WARD_TRY(add(
       "plugin:event|emit",
       [](const Invocation &invocation, std::string_view event, std::optional<RawJson> payload) -> result<void> {
-        auto parsed = parse_event_name("plugin:event|emit", event);
+        auto parsed = page_event(invocation, "plugin:event|emit", event);
         if (!parsed) return std::move(parsed).assume_error();
         const EventName &name = parsed.value();
-        WARD_TRY(check_event_scope(invocation, name));
         return (*data_of(invocation).core)->emit(name, payload_text(payload), [](const EventTarget &) { return true; });
       },
       arg_names{"event", "payload"}));
@@ -173,10 +179,9 @@ result<void> add_builtin_commands(CommandTable &commands, acl::PolicyInput &acl)
       "plugin:event|emit_to",
       [](const Invocation &invocation, EventTarget target, std::string_view event,
          std::optional<RawJson> payload) -> result<void> {
-        auto parsed = parse_event_name("plugin:event|emit_to", event);
+        auto parsed = page_event(invocation, "plugin:event|emit_to", event);
         if (!parsed) return std::move(parsed).assume_error();
         const EventName &name = parsed.value();
-        WARD_TRY(check_event_scope(invocation, name));
         return (*data_of(invocation).core)->emit(name, payload_text(payload), [&](const EventTarget &listener) {
           return event_target_matches(listener, target);
         });

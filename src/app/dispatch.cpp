@@ -11,6 +11,40 @@
 namespace ward::detail {
 namespace {
 
+/// The reply of an invoke answered after dispatch returns: it goes to `async_done` if the host
+/// gave one, otherwise to a waiter created here for the blocking invoke.
+std::shared_ptr<PendingReply> later_reply(const std::shared_ptr<const AppCore> &app, const Envelope &envelope,
+                                          App::ResponseCallback *async_done, std::shared_ptr<ResponseWaiter> &waiter) {
+  auto pending = std::make_shared<PendingReply>();
+  pending->app = app;
+  pending->command = std::string(envelope.command);
+  pending->callback_id = envelope.callback_id;
+  pending->error_id = envelope.error_id;
+  if (async_done) {
+    pending->complete = std::move(*async_done);
+  } else {
+    waiter = std::make_shared<ResponseWaiter>();
+    pending->complete = [waiter](Response response) { waiter->set(std::move(response)); };
+  }
+  return pending;
+}
+
+/// Makes a later reply cancellable: by the page, a navigation, or shutdown.
+void track_in_flight(const AppCore &app, std::uint64_t invoke_id, std::string_view webview, std::uint32_t callback_id,
+                     std::shared_ptr<CancelState> cancel, const std::shared_ptr<PendingReply> &pending) {
+  pending->inflight_id = invoke_id;
+  app.inflight.add(invoke_id, InflightInvoke{std::string(webview), callback_id, std::move(cancel), pending});
+}
+
+/// A Responder born answered, for a handler that defers twice or after answering: it can never
+/// produce a second reply.
+Responder spent_responder(const std::shared_ptr<const AppCore> &app) {
+  auto answered = std::make_shared<PendingReply>();
+  answered->app = app;
+  answered->answered.store(true);
+  return Responder(std::move(answered));
+}
+
 class DispatchTarget final : public ReplyTarget {
 public:
   DispatchTarget(const std::shared_ptr<const AppCore> &app, const Envelope &envelope, const InvocationData &data,
@@ -34,30 +68,11 @@ public:
   }
 
   Responder defer() override {
-    auto pending = std::make_shared<PendingReply>();
-    pending->app = app_;
-    pending->command = std::string(envelope_.command);
-    pending->callback_id = envelope_.callback_id;
-    pending->error_id = envelope_.error_id;
-    if (stage_ != Stage::open) {
-      // A handler may defer only once and only if it has not answered; a second Responder is
-      // born answered so that it can never produce a second reply.
-      pending->answered.store(true);
-      pending->complete = [](Response) {};
-      return Responder(std::move(pending));
-    }
+    if (stage_ != Stage::open) return spent_responder(app_);
     stage_ = Stage::deferred;
-    if (async_done_) {
-      pending->complete = std::move(*async_done_);
-    } else {
-      waiter_ = std::make_shared<ResponseWaiter>();
-      pending->complete = [waiter = waiter_](Response response) { waiter->set(std::move(response)); };
-    }
-    // A deferred reply can be cancelled: by the page, a navigation, or shutdown.
+    auto pending = later_reply(app_, envelope_, async_done_, waiter_);
     if (!data_.cancel) data_.cancel = std::make_shared<CancelState>();
-    pending->inflight_id = data_.context.id;
-    app_->inflight.add(data_.context.id,
-                       InflightInvoke{std::string(envelope_.webview), envelope_.callback_id, data_.cancel, pending});
+    track_in_flight(*app_, data_.context.id, envelope_.webview, envelope_.callback_id, data_.cancel, pending);
     if (app_->closed.load(std::memory_order_acquire)) // shut down meanwhile: nobody would cancel it later
       app_->inflight.cancel_where([&](const InflightInvoke &) { return true; }, CancelReason::shutdown);
     return Responder(std::move(pending));
@@ -130,12 +145,7 @@ public:
     (void)pending_->answer_error(error);
   }
   Responder defer() override {
-    if (stage_ != Stage::open) {
-      auto answered = std::make_shared<PendingReply>();
-      answered->app = pending_->app;
-      answered->answered.store(true);
-      return Responder(std::move(answered));
-    }
+    if (stage_ != Stage::open) return spent_responder(pending_->app);
     stage_ = Stage::deferred;
     return Responder(pending_);
   }
@@ -216,21 +226,10 @@ DispatchOutcome dispatch_async(const std::shared_ptr<const AppCore> &app, const 
   job->context.origin = job->origin;
   job->cancel = std::make_shared<CancelState>();
 
-  auto pending = std::make_shared<PendingReply>();
-  pending->app = app;
-  pending->command = job->command;
-  pending->callback_id = envelope.callback_id;
-  pending->error_id = envelope.error_id;
-  pending->inflight_id = context.id;
   std::shared_ptr<ResponseWaiter> waiter;
-  if (async_done) {
-    pending->complete = std::move(*async_done);
-  } else {
-    waiter = std::make_shared<ResponseWaiter>();
-    pending->complete = [waiter](Response response) { waiter->set(std::move(response)); };
-  }
+  auto pending = later_reply(app, envelope, async_done, waiter);
   job->pending = pending;
-  app->inflight.add(context.id, InflightInvoke{job->webview, envelope.callback_id, job->cancel, pending});
+  track_in_flight(*app, context.id, job->webview, envelope.callback_id, job->cancel, pending);
   if (!app->executor || !app->executor->try_submit([job] { run_async(*job); })) {
     const bool closed = app->closed.load(std::memory_order_acquire);
     (void)pending->answer_error(closed ? Error(errc::closed, "the app is shut down")
