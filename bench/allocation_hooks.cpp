@@ -7,9 +7,7 @@
 #include <cstdlib>
 #include <new>
 
-#if WARD_BENCH_COUNT_MIMALLOC
-#include <dlfcn.h>
-#endif
+#include <cstring>
 
 // glibc's own allocator, which the replacements below forward to. Exported by glibc for exactly
 // this purpose (allocators that wrap it).
@@ -135,49 +133,47 @@ int posix_memalign(void **out, std::size_t alignment, std::size_t size) {
 } // extern "C"
 
 // --- mimalloc, as ward's Allocator calls it ----------------------------------------------------
-// ward links mimalloc as a shared library, so a definition in the executable takes precedence;
-// the real function is the next one in lookup order.
+// ward opens mimalloc privately (RTLD_LOCAL) and calls it through pointers it gets from dlsym, so
+// defining mi_malloc here would intercept nothing. Instead this program links with
+// -Wl,--wrap=dlsym (bench/CMakeLists.txt): ward's object code, linked in statically, then calls
+// __wrap_dlsym below, which hands out counting wrappers around the real entry points.
 
 #if WARD_BENCH_COUNT_MIMALLOC
+extern "C" void *__real_dlsym(void *handle, const char *name);
+
 namespace ward_bench {
 namespace {
 
-thread_local bool inside_mimalloc = false; // mimalloc calling itself through its PLT counts once
+using MiMalloc = void *(*)(std::size_t);
+using MiMallocAligned = void *(*)(std::size_t, std::size_t);
+std::atomic<MiMalloc> real_mi_malloc{nullptr};
+std::atomic<MiMallocAligned> real_mi_malloc_aligned{nullptr};
 
-template <class Function> Function real_mimalloc(const char *name) {
-  void *symbol = dlsym(RTLD_NEXT, name);
-  if (!symbol) {
-    std::fprintf(stderr, "ward_bench_allocs: cannot find the real %s: %s\n", name, dlerror());
-    std::abort();
-  }
-  return reinterpret_cast<Function>(symbol);
+void *counted_mi_malloc(std::size_t size) {
+  count(mimalloc_count);
+  return real_mi_malloc.load(std::memory_order_acquire)(size);
 }
 
-template <class Function, class... Args> void *counted_mimalloc(Function real, Args... args) {
-  if (inside_mimalloc) return real(args...);
+void *counted_mi_malloc_aligned(std::size_t size, std::size_t alignment) {
   count(mimalloc_count);
-  inside_mimalloc = true;
-  void *pointer = real(args...);
-  inside_mimalloc = false;
-  return pointer;
+  return real_mi_malloc_aligned.load(std::memory_order_acquire)(size, alignment);
 }
 
 } // namespace
 } // namespace ward_bench
 
-extern "C" {
-
-void *mi_malloc(std::size_t size) {
-  using Function = void *(*)(std::size_t);
-  static const Function real = ward_bench::real_mimalloc<Function>("mi_malloc");
-  return ward_bench::counted_mimalloc(real, size);
+extern "C" void *__wrap_dlsym(void *handle, const char *name) {
+  void *symbol = __real_dlsym(handle, name);
+  if (!symbol || !name) return symbol;
+  if (std::strcmp(name, "mi_malloc") == 0) {
+    ward_bench::real_mi_malloc.store(reinterpret_cast<ward_bench::MiMalloc>(symbol), std::memory_order_release);
+    return reinterpret_cast<void *>(&ward_bench::counted_mi_malloc);
+  }
+  if (std::strcmp(name, "mi_malloc_aligned") == 0) {
+    ward_bench::real_mi_malloc_aligned.store(reinterpret_cast<ward_bench::MiMallocAligned>(symbol),
+                                             std::memory_order_release);
+    return reinterpret_cast<void *>(&ward_bench::counted_mi_malloc_aligned);
+  }
+  return symbol;
 }
-
-void *mi_malloc_aligned(std::size_t size, std::size_t alignment) {
-  using Function = void *(*)(std::size_t, std::size_t);
-  static const Function real = ward_bench::real_mimalloc<Function>("mi_malloc_aligned");
-  return ward_bench::counted_mimalloc(real, size, alignment);
-}
-
-} // extern "C"
 #endif

@@ -1,7 +1,7 @@
 #pragma once
 // Counts heap allocations made by the process. Linked into ward_bench_allocs only: it replaces
 // the global operator new family and glibc's malloc family, and, in builds where ward draws its
-// buffers from mimalloc, interposes the mimalloc entry points ward calls.
+// buffers from mimalloc, counts the mimalloc calls ward makes (by wrapping dlsym at link time).
 //
 // The three counts do not overlap: operator new is served by glibc directly (not through the
 // counted malloc), and a mimalloc function that calls another mimalloc function counts once.
@@ -20,7 +20,7 @@ struct AllocationCounts {
 
 [[nodiscard]] AllocationCounts allocation_counts() noexcept;
 
-/// True when mimalloc calls are interposed and counted (builds with WARD_USE_MIMALLOC=ON).
+/// True when mimalloc calls are counted (builds with WARD_USE_MIMALLOC=ON).
 [[nodiscard]] bool counts_mimalloc() noexcept;
 
 } // namespace ward_bench
