@@ -103,9 +103,11 @@ void AppCore::shutdown() const {
   }
   // No lock is held while waiting for handlers: a handler or the delivery callback may call
   // shutdown() too (it returns at once, above).
+  // In-flight invokes are answered `cancelled` before anything that unblocks their handlers: a
+  // handler released from a full queue would otherwise return first and answer `ok`.
+  inflight.cancel_where([](const InflightInvoke &) { return true; }, CancelReason::shutdown);
   if (deliverer) deliverer->stop_waiting(); // a handler blocked on a full queue must finish
   channels.abandon({});                    // and so must one blocked on a full channel
-  inflight.cancel_where([](const InflightInvoke &) { return true; }, CancelReason::shutdown);
   if (executor) executor->stop(); // waits for running handlers
   // Handlers that deferred may have registered after the first sweep.
   inflight.cancel_where([](const InflightInvoke &) { return true; }, CancelReason::shutdown);
