@@ -22,6 +22,16 @@ constexpr std::array<bool, 256> ascii_table(std::string_view punctuation) {
 constexpr auto command_name_bytes = ascii_table("_-.:|");
 constexpr auto label_ascii_bytes = ascii_table("-/:_");
 
+/// The general label check, for labels with a byte >= 0x80: those belong to the UTF-8 letters
+/// Tauri also accepts, so then the whole must be UTF-8.
+[[gnu::noinline]] bool is_valid_label_with_non_ascii(std::string_view label) noexcept {
+  for (char c : label) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x80 && !label_ascii_bytes[u]) return false;
+  }
+  return simdjson::validate_utf8(label.data(), label.size());
+}
+
 } // namespace
 
 result<CommandName> CommandName::parse(std::string_view name) {
@@ -36,17 +46,12 @@ result<CommandName> CommandName::parse(std::string_view name) {
 
 bool Label::is_valid(std::string_view label) noexcept {
   if (label.empty() || label.size() > max_length) return false;
-  // Bytes >= 0x80 belong to the UTF-8 letters Tauri also accepts, so then the whole must be UTF-8.
-  bool ascii = true;
-  for (char c : label) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u >= 0x80) {
-      ascii = false;
-      continue;
-    }
-    if (!label_ascii_bytes[u]) return false;
-  }
-  return ascii || simdjson::validate_utf8(label.data(), label.size());
+  // Labels are nearly always ASCII ("main"): one table lookup per byte decides, and the first
+  // byte outside the ASCII table sends the label to the general check (which refuses it if it
+  // is a refused ASCII byte).
+  for (char c : label)
+    if (!label_ascii_bytes[static_cast<unsigned char>(c)]) return is_valid_label_with_non_ascii(label);
+  return true;
 }
 
 result<Label> Label::parse(std::string_view label) {

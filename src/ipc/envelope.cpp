@@ -2,6 +2,7 @@
 #include "ipc/envelope.hpp"
 
 #include "ipc/invoke_key.hpp"
+#include "ipc/request_fields.hpp"
 
 #include <algorithm>
 #include <bit>
@@ -42,117 +43,35 @@ std::string_view trim(std::string_view text) noexcept {
   return text;
 }
 
-Error bad_request(std::string message) { return Error(errc::invalid_request, std::move(message)); }
-
-/// True if the 8 bytes of `chunk` are all ASCII digits.
-bool eight_digits(std::uint64_t chunk) noexcept {
-  return (chunk & 0xF0F0F0F0F0F0F0F0) == 0x3030303030303030 &&
-         ((chunk + 0x0606060606060606) & 0xF0F0F0F0F0F0F0F0) == 0x3030303030303030;
+/// The error builders are out of line and cold, so the hot path carries no string building.
+[[gnu::cold, gnu::noinline]] Error bad_request(std::string_view message) {
+  return Error(errc::invalid_request, std::string(message));
 }
 
-/// The value of 8 ASCII digits loaded little-endian (the first digit in the lowest byte), as
-/// simdjson's parse_eight_digits_unrolled computes it.
-std::uint64_t eight_digits_value(std::uint64_t chunk) noexcept {
-  chunk = ((chunk & 0x0F0F0F0F0F0F0F0F) * 2561) >> 8;
-  chunk = ((chunk & 0x00FF00FF00FF00FF) * 6553601) >> 16;
-  return ((chunk & 0x0000FFFF0000FFFF) * 42949672960001) >> 32;
-}
-
-/// Reads an optional callback id header into `out` (0 when absent). False if it is present but
-/// not an unsigned 32-bit decimal (spaces and tabs around it allowed).
-bool read_callback_id(std::optional<std::string_view> header, std::uint32_t &out) noexcept {
-  out = 0;
-  if (!header) return true;
-  const std::string_view text = trim(*header);
-  if (text.empty()) return false;
-  std::size_t first = 0; // leading zeros are fine, as for std::from_chars
-  while (first + 1 < text.size() && text[first] == '0') ++first;
-  if (text.size() - first > 10) return false; // 11 significant digits exceed 32 bits
-  const char *at = text.data() + first;
-  std::size_t left = text.size() - first;
-  std::uint64_t value = 0;
-  if constexpr (std::endian::native == std::endian::little) {
-    if (left >= 8) { // Tauri's ids are random 32-bit numbers: usually 9 or 10 digits
-      std::uint64_t chunk = 0;
-      std::memcpy(&chunk, at, 8);
-      if (!eight_digits(chunk)) return false;
-      value = eight_digits_value(chunk);
-      at += 8;
-      left -= 8;
-    }
-  }
-  for (; left > 0; --left, ++at) {
-    const unsigned digit = static_cast<unsigned char>(*at) - unsigned{'0'};
-    if (digit > 9) return false;
-    value = value * 10 + digit;
-  }
-  if (value > UINT32_MAX) return false;
-  out = static_cast<std::uint32_t>(value);
-  return true;
-}
-
-Error bad_callback_id(std::string_view name) {
+[[gnu::cold, gnu::noinline]] Error bad_callback_id(std::string_view name) {
   return bad_request("invalid `" + std::string(name) + "` header: expected an unsigned 32-bit integer");
 }
 
-int hex_value(char c) noexcept {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
+[[gnu::cold, gnu::noinline]] Error bad_invoke_key() { return Error(errc::invalid_invoke_key, "invalid invoke key"); }
+
+/// Reads an optional callback-id header into `out`: 0 when absent or invalid. False if present
+/// but invalid.
+bool read_callback_id(const Header *header, std::uint32_t &out) noexcept {
+  out = 0;
+  return !header || parse_callback_id(header->value, out);
 }
 
-/// The URL's path without its leading '/', query and fragment.
-/// Length of a URL scheme followed by "://" at the very start of `url`, or 0.
-std::size_t scheme_prefix_length(std::string_view url) noexcept {
-  const auto is_alpha = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
-  if (url.empty() || !is_alpha(url.front())) return 0;
-  std::size_t i = 1;
-  while (i < url.size() && (is_alpha(url[i]) || (url[i] >= '0' && url[i] <= '9') || url[i] == '+' || url[i] == '-' ||
-                            url[i] == '.'))
-    ++i;
-  return url.substr(i).starts_with("://") ? i + 3 : 0;
-}
-
-std::string_view url_path(std::string_view url) noexcept {
-  // Query and fragment go first, so nothing inside them can pose as a scheme or a path.
-  url = url.substr(0, std::min(url.find('?'), url.find('#')));
-  if (const auto prefix = scheme_prefix_length(url); prefix != 0) {
-    url.remove_prefix(prefix);
-    const auto path_start = url.find('/');
-    url = path_start == std::string_view::npos ? std::string_view() : url.substr(path_start);
-  }
-  if (!url.empty() && url.front() == '/') url.remove_prefix(1);
-  return url;
-}
-
-/// Percent-decodes the command from the request URL into the envelope's buffer.
-result<std::string_view> decode_command(std::string_view url, Envelope &envelope) {
-  const std::string_view path = url_path(url);
-  std::size_t length = 0;
-  for (std::size_t i = 0; i < path.size(); ++i) {
-    char c = path[i];
-    if (c == '%') {
-      const int high = i + 2 < path.size() ? hex_value(path[i + 1]) : -1;
-      const int low = i + 2 < path.size() ? hex_value(path[i + 2]) : -1;
-      if (high < 0 || low < 0) return bad_request("invalid percent-encoding in the request URL");
-      c = static_cast<char>(high * 16 + low);
-      i += 2;
-    }
-    if (length == sizeof envelope.command_buffer) return bad_request("command name in the request URL is too long");
-    envelope.command_buffer[length++] = c;
-  }
-  const std::string_view command(envelope.command_buffer, length);
-  if (command.empty()) return bad_request("the request URL names no command");
-  if (is_valid_command_name(command)) return command;
-  // Only to word the message.
-  return bad_request("invalid command name in the request URL: " + CommandName::parse(command).error().message());
+/// Equal bytes; the same pointer is checked first, as a host often passes one label for both.
+bool same_text(std::string_view a, std::string_view b) noexcept {
+  return a.size() == b.size() && (a.data() == b.data() || std::memcmp(a.data(), b.data(), a.size()) == 0);
 }
 
 result<void> read_labels(std::string_view origin, std::string_view window, std::string_view webview,
                          Envelope &envelope) {
   if (!Label::is_valid(window)) return bad_request("invalid window label");
-  if (!Label::is_valid(webview)) return bad_request("invalid webview label");
+  // Tauri names a window's main webview after the window, so the second check is usually the
+  // first one again.
+  if (!same_text(webview, window) && !Label::is_valid(webview)) return bad_request("invalid webview label");
   if (origin.size() > max_origin_bytes) return bad_request("origin URL is too long");
   envelope.origin = origin;
   envelope.window = window;
@@ -161,27 +80,29 @@ result<void> read_labels(std::string_view origin, std::string_view window, std::
 }
 
 result<void> check_key(std::string_view expected, std::optional<std::string_view> provided) {
-  if (!provided || !invoke_key_matches(expected, *provided))
-    return Error(errc::invalid_invoke_key, "invalid invoke key");
+  if (!provided || !invoke_key_matches(expected, *provided)) return bad_invoke_key();
   return success();
 }
 
-Error args_not_object() { return Error(errc::invalid_args, "invalid args: the arguments must be a JSON object"); }
+[[gnu::cold, gnu::noinline]] Error args_not_object() {
+  return Error(errc::invalid_args, "invalid args: the arguments must be a JSON object");
+}
 
 void use_no_args(Envelope &envelope) {
   envelope.args = empty_object();
   envelope.args_text = empty_object_text;
 }
 
+bool is_blank(char c) noexcept { return c == ' ' || c == '\t'; }
+
 /// Parses JSON arguments; an empty body means no arguments.
 result<void> read_json_args(std::string_view text, const Limits &limits, Envelope &envelope) {
-  if (trim(text).empty()) {
+  // Only a text of spaces and tabs trims to nothing, so a first byte that is neither decides.
+  if (text.empty() || (is_blank(text.front()) && trim(text).empty())) {
     use_no_args(envelope);
     return success();
   }
-  auto parsed = ParsedDocument::parse(text, limits, "request body");
-  if (!parsed) return std::move(parsed).assume_error();
-  envelope.document.emplace(std::move(parsed).assume_value());
+  WARD_TRY(ParsedDocument::parse_into(envelope.document, text, limits, "request body"));
   const auto root = envelope.document->root();
   if (root.is_null()) {
     use_no_args(envelope);
@@ -195,12 +116,17 @@ result<void> read_json_args(std::string_view text, const Limits &limits, Envelop
 
 enum class BodyType { json, raw };
 
-result<BodyType> body_type(std::optional<std::string_view> content_type) {
-  if (!content_type || *content_type == "application/json") return BodyType::json; // the usual header
-  const std::string_view media = trim(content_type->substr(0, content_type->find(';')));
+/// The body type a `Content-Type` other than exactly "application/json" names.
+[[gnu::noinline]] result<BodyType> body_type_of(std::string_view content_type) {
+  const std::string_view media = trim(content_type.substr(0, content_type.find(';')));
   if (media.empty() || iequals(media, "application/json")) return BodyType::json;
   if (iequals(media, "application/octet-stream")) return BodyType::raw;
   return bad_request("unsupported `Content-Type`: expected application/json or application/octet-stream");
+}
+
+result<BodyType> body_type(std::optional<std::string_view> content_type) {
+  if (!content_type || *content_type == "application/json") return BodyType::json; // the usual header
+  return body_type_of(*content_type);
 }
 
 result<std::uint32_t> message_id(simdjson::dom::object message, std::string_view field) {
@@ -252,19 +178,20 @@ result<void> read_request(const Request &request, const Limits &limits, std::str
                           Envelope &envelope) {
   envelope.headers = request.headers;
   const KnownHeaders known = scan_headers(request.headers);
-  const bool callback_ok = read_callback_id(KnownHeaders::value(known.callback), envelope.callback_id);
-  const bool error_ok = read_callback_id(KnownHeaders::value(known.error), envelope.error_id);
+  const bool callback_ok = read_callback_id(known.callback, envelope.callback_id);
+  const bool error_ok = read_callback_id(known.error, envelope.error_id);
   // The key is checked before anything else is reported, so a page without it learns nothing
   // (not even which commands exist).
-  WARD_TRY(check_key(invoke_key, KnownHeaders::value(known.invoke_key)));
+  if (!known.invoke_key || !invoke_key_matches(invoke_key, known.invoke_key->value)) return bad_invoke_key();
   if (!callback_ok) return bad_callback_id("Tauri-Callback");
   if (!error_ok) return bad_callback_id("Tauri-Error");
   WARD_TRY(read_labels(request.origin, request.window, request.webview, envelope));
-  WARD_TRY_ASSIGN(envelope.command, decode_command(request.url, envelope));
+  WARD_TRY_ASSIGN(envelope.command, read_command(request.url, envelope.command_buffer));
   if (request.body.size() > limits.max_body_bytes)
     return limit_exceeded("max_body_bytes", limits.max_body_bytes, "request body");
   BodyType type = BodyType::json;
-  WARD_TRY_ASSIGN(type, body_type(KnownHeaders::value(known.content_type)));
+  if (known.content_type && known.content_type->value != "application/json") // not the usual header
+    WARD_TRY_ASSIGN(type, body_type_of(known.content_type->value));
   envelope.body = request.body;
   if (type == BodyType::raw) {
     envelope.raw = true;

@@ -103,6 +103,43 @@ bool fits_limits_by_size(std::size_t size, const Limits &limits) noexcept {
          size / 5 <= limits.max_object_keys;
 }
 
+/// True if `parser` can take `size` bytes at `depth` as it is: the depth it was made for, the
+/// capacity, and not so large that it should be released for a small document.
+bool parser_fits(const simdjson::dom::parser &parser, std::size_t size, std::size_t depth) noexcept {
+  return parser.max_depth() == depth && parser.capacity() >= size &&
+         !(parser.capacity() > retained_capacity && size <= retained_capacity);
+}
+
+/// The parser of `slot`, made, replaced or grown as needed for `size` bytes at `depth`.
+[[gnu::noinline]] result<simdjson::dom::parser *> prepare_parser(ParserStack &stack, std::size_t slot, std::size_t size,
+                                                                 std::size_t depth, std::string_view what) {
+  if (slot == stack.parsers.size()) stack.parsers.push_back(std::make_unique<simdjson::dom::parser>());
+  if (stack.parsers[slot]->capacity() > retained_capacity && size <= retained_capacity)
+    stack.parsers[slot] = std::make_unique<simdjson::dom::parser>(); // drops its buffers, too
+  auto &parser = *stack.parsers[slot];
+  if (parser.max_depth() != depth || parser.capacity() < size) {
+    const std::size_t capacity = std::max<std::size_t>(size, 4096);
+    if (parser.allocate(capacity, depth) != simdjson::SUCCESS)
+      return Error(errc::out_of_memory, "out of memory while parsing " + std::string(what));
+  }
+  return &parser;
+}
+
+[[gnu::cold, gnu::noinline]] Error not_json(std::string_view what) {
+  return Error(errc::invalid_request, std::string(what) + " is not valid JSON");
+}
+
+[[gnu::cold, gnu::noinline]] Error parse_failure(simdjson::error_code parse_error, const Limits &limits,
+                                                 std::string_view what) {
+  if (parse_error == simdjson::DEPTH_ERROR) return limit_exceeded("max_depth", limits.max_depth, what);
+  if (parse_error == simdjson::UTF8_ERROR) return Error(errc::invalid_request, std::string(what) + " is not valid UTF-8");
+  if (parse_error == simdjson::NUMBER_ERROR)
+    return Error(errc::invalid_request, std::string(what) + " has a malformed number or one beyond the 64-bit range");
+  if (parse_error == simdjson::MEMALLOC)
+    return Error(errc::out_of_memory, "out of memory while parsing " + std::string(what));
+  return not_json(what);
+}
+
 } // namespace
 
 Error limit_exceeded(std::string_view limit, std::uint64_t value, std::string_view what) {
@@ -134,37 +171,39 @@ result<void> check_limits(simdjson::dom::element element, const Limits &limits) 
 }
 
 result<ParsedDocument> ParsedDocument::parse(std::string_view text, const Limits &limits, std::string_view what) {
+  std::optional<ParsedDocument> lease;
+  WARD_TRY(parse_into(lease, text, limits, what));
+  return std::move(*lease);
+}
+
+result<void> ParsedDocument::parse_into(std::optional<ParsedDocument> &lease, std::string_view text,
+                                        const Limits &limits, std::string_view what) {
+  lease.reset(); // a document it still held gives its parser back first
   if (text.size() > limits.max_body_bytes) return limit_exceeded("max_body_bytes", limits.max_body_bytes, what);
-  if (text.empty()) return Error(errc::invalid_request, std::string(what) + " is not valid JSON");
+  if (text.empty()) return not_json(what);
 
   auto &stack = thread_parsers();
   const std::size_t slot = stack.in_use;
-  if (slot == stack.parsers.size()) stack.parsers.push_back(std::make_unique<simdjson::dom::parser>());
-  if (stack.parsers[slot]->capacity() > retained_capacity && text.size() <= retained_capacity)
-    stack.parsers[slot] = std::make_unique<simdjson::dom::parser>(); // drops its buffers, too
-  auto &parser = *stack.parsers[slot];
   // simdjson refuses a document as deep as its max_depth; ward's limit is the deepest allowed.
   const std::size_t depth = std::min<std::size_t>(limits.max_depth, max_supported_depth) + 1;
-  if (parser.max_depth() != depth || parser.capacity() < text.size()) {
-    const std::size_t capacity = std::max<std::size_t>(text.size(), 4096);
-    if (parser.allocate(capacity, depth) != simdjson::SUCCESS)
-      return Error(errc::out_of_memory, "out of memory while parsing " + std::string(what));
-  }
+  simdjson::dom::parser *parser = slot < stack.parsers.size() ? stack.parsers[slot].get() : nullptr;
+  if (!parser || !parser_fits(*parser, text.size(), depth)) [[unlikely]]
+    WARD_TRY_ASSIGN(parser, prepare_parser(stack, slot, text.size(), depth, what));
 
   simdjson::dom::element root;
-  const auto parse_error = parser.parse(text.data(), text.size(), true).get(root);
-  if (parse_error == simdjson::DEPTH_ERROR) return limit_exceeded("max_depth", limits.max_depth, what);
-  if (parse_error == simdjson::UTF8_ERROR) return Error(errc::invalid_request, std::string(what) + " is not valid UTF-8");
-  if (parse_error == simdjson::NUMBER_ERROR)
-    return Error(errc::invalid_request, std::string(what) + " has a malformed number or one beyond the 64-bit range");
-  if (parse_error == simdjson::MEMALLOC)
-    return Error(errc::out_of_memory, "out of memory while parsing " + std::string(what));
-  if (parse_error != simdjson::SUCCESS) return Error(errc::invalid_request, std::string(what) + " is not valid JSON");
+  if (const auto parse_error = parser->parse(text.data(), text.size(), true).get(root);
+      parse_error != simdjson::SUCCESS) [[unlikely]]
+    return parse_failure(parse_error, limits, what);
 
   ++stack.in_use;
-  ParsedDocument document(slot, root);
-  if (!fits_limits_by_size(text.size(), limits)) WARD_TRY(check_limits(root, limits));
-  return document;
+  lease.emplace(Key(), slot, root);
+  if (!fits_limits_by_size(text.size(), limits)) {
+    if (auto checked = check_limits(root, limits); !checked) {
+      lease.reset(); // gives the parser back
+      return std::move(checked).assume_error();
+    }
+  }
+  return success();
 }
 
 ParsedDocument::ParsedDocument(ParsedDocument &&other) noexcept

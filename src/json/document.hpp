@@ -8,6 +8,7 @@
 
 #include <simdjson.h>
 
+#include <optional>
 #include <string_view>
 
 namespace ward::detail {
@@ -24,6 +25,20 @@ public:
   /// (the depth limit is enforced while parsing). `what` names the input in messages.
   static result<ParsedDocument> parse(std::string_view text, const Limits &limits, std::string_view what);
 
+  /// As parse(), but the document is built in `lease` rather than moved there: the request path
+  /// keeps its document in the envelope. A document `lease` held is released first; on failure
+  /// `lease` is left empty.
+  static result<void> parse_into(std::optional<ParsedDocument> &lease, std::string_view text, const Limits &limits,
+                                 std::string_view what);
+
+  /// Only ParsedDocument can make a Key, so only it can start a lease (std::optional::emplace
+  /// needs a public constructor).
+  class Key {
+    friend class ParsedDocument;
+    Key() = default;
+  };
+  ParsedDocument(Key, std::size_t slot, simdjson::dom::element root) noexcept : slot_(slot), root_(root) {}
+
   ParsedDocument(ParsedDocument &&other) noexcept;
   ParsedDocument &operator=(ParsedDocument &&) = delete;
   ~ParsedDocument();
@@ -31,7 +46,6 @@ public:
   [[nodiscard]] simdjson::dom::element root() const noexcept { return root_; }
 
 private:
-  ParsedDocument(std::size_t slot, simdjson::dom::element root) noexcept : slot_(slot), root_(root) {}
   std::size_t slot_;
   bool owns_slot_ = true;
   simdjson::dom::element root_;

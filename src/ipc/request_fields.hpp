@@ -1,0 +1,113 @@
+#pragma once
+// The small fields of a custom-protocol request: the callback-id headers and the command named by
+// the URL. Each has a fast path for the shape Tauri sends and a general path that decides
+// everything else; the fast path only answers when its answer is the general path's, which
+// tests/cpp/request_fields_test.cpp checks on the inputs where the two could part.
+
+#include <ward/error.hpp>
+#include <ward/names.hpp>
+
+#include <bit>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <span>
+#include <string_view>
+
+namespace ward::detail {
+
+/// Where a percent-decoded command name is written when it cannot be a view into the URL.
+using CommandBuffer = std::span<char, CommandName::max_length>;
+
+/// Reads a `Tauri-Callback` or `Tauri-Error` value: an unsigned 32-bit decimal, leading zeros
+/// allowed, spaces and tabs around it allowed. False (and `out` untouched) for anything else.
+bool parse_callback_id_general(std::string_view text, std::uint32_t &out) noexcept;
+
+/// The command of a request URL: the percent-decoded path (without its leading '/', query and
+/// fragment), written into `buffer`; an error with the request's wording if it is missing,
+/// malformed, too long or not a valid command name.
+result<std::string_view> decode_command_general(std::string_view url, CommandBuffer buffer);
+
+namespace fast {
+
+/// True if the 8 bytes of `chunk` are all ASCII digits.
+constexpr bool eight_digits(std::uint64_t chunk) noexcept {
+  return (chunk & 0xF0F0F0F0F0F0F0F0) == 0x3030303030303030 &&
+         ((chunk + 0x0606060606060606) & 0xF0F0F0F0F0F0F0F0) == 0x3030303030303030;
+}
+
+/// The value of 8 ASCII digits loaded little-endian (the first digit in the lowest byte), as
+/// simdjson's parse_eight_digits_unrolled computes it.
+constexpr std::uint64_t eight_digits_value(std::uint64_t chunk) noexcept {
+  chunk = ((chunk & 0x0F0F0F0F0F0F0F0F) * 2561) >> 8;
+  chunk = ((chunk & 0x00FF00FF00FF00FF) * 6553601) >> 16;
+  return ((chunk & 0x0000FFFF0000FFFF) * 42949672960001) >> 32;
+}
+
+inline std::uint64_t load_u64(const char *bytes) noexcept {
+  std::uint64_t word;
+  std::memcpy(&word, bytes, sizeof word);
+  return word;
+}
+
+} // namespace fast
+
+/// parse_callback_id_general's answer, with a fast path for 8 to 10 bare digits: Tauri's ids
+/// are random 32-bit numbers, so nearly always 9 or 10 digits with nothing to trim. The first 8
+/// are checked and read as one word, the last ones one by one; anything else (blanks, leading
+/// zeros beyond 10 digits, fewer than 8 digits) goes to the general path.
+inline bool parse_callback_id(std::string_view text, std::uint32_t &out) noexcept {
+  if constexpr (std::endian::native == std::endian::little) {
+    const std::size_t size = text.size();
+    if (size >= 8 && size <= 10) {
+      const std::uint64_t head = fast::load_u64(text.data());
+      if (fast::eight_digits(head)) {
+        std::uint64_t value = fast::eight_digits_value(head);
+        bool digits = true;
+        for (std::size_t i = 8; i < size; ++i) {
+          const unsigned digit = static_cast<unsigned char>(text[i]) - unsigned{'0'};
+          digits &= digit <= 9;
+          value = value * 10 + digit;
+        }
+        if (digits) {
+          // At most 10 digits, so no overflow of 64 bits before this check.
+          if (value > UINT32_MAX) return false;
+          out = static_cast<std::uint32_t>(value);
+          return true;
+        }
+      }
+    }
+  }
+  return parse_callback_id_general(text, out);
+}
+
+/// The fast path of the command: the URL prefixes Tauri v2 itself uses ("ipc://localhost/" on
+/// Linux and macOS, "http://ipc.localhost/" on Windows and Android) followed by a valid command
+/// name. Such a name holds no '%', '?', '#' or '/', so the general path would find the same
+/// path, decode nothing and accept it: the command is a view into the URL, nothing is copied.
+/// False when the general path must decide.
+inline bool plain_command(std::string_view url, std::string_view &command) noexcept {
+  std::size_t prefix = 0;
+  if (url.size() > 16 && fast::load_u64(url.data()) == fast::load_u64("ipc://lo") &&
+      fast::load_u64(url.data() + 8) == fast::load_u64("calhost/")) {
+    prefix = 16;
+  } else if (url.size() > 21 && fast::load_u64(url.data()) == fast::load_u64("http://i") &&
+             fast::load_u64(url.data() + 8) == fast::load_u64("pc.local") &&
+             fast::load_u64(url.data() + 13) == fast::load_u64("calhost/")) {
+    prefix = 21;
+  } else {
+    return false;
+  }
+  const std::string_view name = url.substr(prefix);
+  if (!is_valid_command_name(name)) return false;
+  command = name;
+  return true;
+}
+
+/// The command of a request URL: the fast path's view, or the general path's decoded name.
+inline result<std::string_view> read_command(std::string_view url, CommandBuffer buffer) {
+  if (std::string_view command; plain_command(url, command)) return command;
+  return decode_command_general(url, buffer);
+}
+
+} // namespace ward::detail
