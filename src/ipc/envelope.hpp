@@ -31,7 +31,7 @@ struct Envelope {
   std::uint32_t callback_id = 0;
   std::uint32_t error_id = 0;
 
-  std::string_view command; ///< valid command name (into command_buffer or the message)
+  std::string_view command; ///< valid command name (into the request URL, command_buffer or the message)
   bool raw = false;
   std::span<const std::byte> body;   ///< raw bytes, or the JSON text
   std::span<const Header> headers;
