@@ -54,7 +54,7 @@ public:
   /// real requests, and a hit compares every byte anyway. (Requests crafted to collide only
   /// fill their few probed slots; they are then decided uncached.)
   static std::uint64_t hash(const AccessRequest &request) noexcept { return hash(request, packed_lengths(request)); }
-  static std::uint64_t hash(const AccessRequest &request, std::uint64_t lengths) noexcept {
+  [[gnu::always_inline]] static std::uint64_t hash(const AccessRequest &request, std::uint64_t lengths) noexcept {
     std::uint64_t h = ward::detail::hash_step(0x243F6A8885A308D3ull, lengths);
     h = ward::detail::hash_step(h, summary(request.command));
     h = ward::detail::hash_step(h, summary(request.window));
@@ -117,7 +117,7 @@ private:
     std::string key; ///< command, window, webview and origin, concatenated
 
     /// The bytes of a request whose lengths equal this entry's.
-    [[nodiscard]] bool same_text(const AccessRequest &request) const noexcept {
+    [[nodiscard, gnu::always_inline]] bool same_text(const AccessRequest &request) const noexcept {
       using ward::detail::same_short_bytes;
       const char *at = key.data();
       if (!same_short_bytes(at, request.command.data(), request.command.size())) return false;
