@@ -63,12 +63,27 @@ public:
     return ward::detail::hash_finish(h);
   }
 
+  /// The decision of the entry this thread found last in this cache, if `request` is that
+  /// entry's request: a page sends the same command from the same labels and origin again and
+  /// again, and this spares the hash and the probe. (`lengths` is packed_lengths(request).)
+  [[nodiscard]] std::optional<bool> find_recent(const AccessRequest &request, std::uint64_t lengths) const noexcept {
+    const RecentHit &recent = recent_hit;
+    // The id is unique to this cache for the life of the process, so a match means the entry
+    // is one of ours, alive as long as we are (a freed cache's id is never reused).
+    if (recent.cache_id == id_ && recent.entry->lengths == lengths && recent.entry->same_text(request))
+      return recent.entry->allowed;
+    return std::nullopt;
+  }
+
   [[nodiscard]] std::optional<bool> find(const AccessRequest &request, std::uint64_t hash,
                                          std::uint64_t lengths) const noexcept {
     for (std::size_t probe = 0; probe < max_probes; ++probe) {
       const Entry *entry = slots_[(hash + probe) % slot_count].load(std::memory_order_acquire);
       if (!entry) return std::nullopt;
-      if (entry->hash == hash && entry->lengths == lengths && entry->same_text(request)) return entry->allowed;
+      if (entry->hash == hash && entry->lengths == lengths && entry->same_text(request)) {
+        recent_hit = RecentHit{id_, entry};
+        return entry->allowed;
+      }
     }
     return std::nullopt;
   }
@@ -145,6 +160,19 @@ private:
     return 0;
   }
 
+  /// The entry a thread found last, and in which cache (cache_id 0: none; ids start at 1).
+  struct RecentHit {
+    std::uint64_t cache_id;
+    const Entry *entry;
+  };
+  static inline thread_local RecentHit recent_hit; // zero-initialized, like every thread_local
+
+  static std::uint64_t next_id() noexcept {
+    static std::atomic<std::uint64_t> last_id{0};
+    return last_id.fetch_add(1, std::memory_order_relaxed) + 1;
+  }
+
+  const std::uint64_t id_ = next_id();
   std::array<std::atomic<const Entry *>, slot_count> slots_{};
   mutable std::mutex mutex_;
   std::size_t size_ = 0;
