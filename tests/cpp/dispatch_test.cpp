@@ -256,3 +256,31 @@ TEST_CASE("a handler that returns without answering, or throws, gets exactly one
                                             "command `throws` threw: boom",
                                             "command `throws_int` threw a non-standard exception"});
 }
+
+TEST_CASE("a default JsonValue still reads as null everywhere (the check looks at the document pointer only)") {
+  const ward::JsonValue empty;
+  CHECK(empty.is_null());
+  CHECK(empty.type() == ward::JsonType::null);
+  std::int64_t integer = 5;
+  CHECK_FALSE(empty.get(integer));
+  CHECK(integer == 5);
+  CHECK_FALSE(empty.object().has_value());
+  CHECK_FALSE(ward::JsonObject(empty).find("a").has_value());
+  CHECK(ward::JsonObject(empty).size() == 0);
+  CHECK(empty.to_json() == "null");
+  // A parsed null, and a parsed object's members, are real values with a document.
+  REQUIRE(ward::detail::with_parsed_json(R"({"a":null,"b":{"c":1},"a":2})", [](const ward::JsonValue &root) {
+    const ward::JsonObject object(root);
+    const auto a = object.find("a");
+    REQUIRE(a.has_value());
+    CHECK(a->is_null()); // the first of duplicate keys
+    CHECK_FALSE(object.find("c").has_value());
+    CHECK_FALSE(object.find("").has_value());
+    const auto b = object.find("b");
+    REQUIRE(b.has_value());
+    std::int64_t c = 0;
+    CHECK(ward::JsonObject(*b).find("c")->get(c));
+    CHECK(c == 1);
+    return ward::result<void>(ward::success());
+  }));
+}
