@@ -40,10 +40,12 @@ void *StateRegistry::named(std::string_view name) const noexcept {
 void *find_state(const StateRegistry &registry, std::type_index type) noexcept { return registry.typed(type); }
 void *find_state(const StateRegistry &registry, std::string_view name) noexcept { return registry.named(name); }
 
-CommandIndex::CommandIndex(CommandTable table) : table_(std::move(table)) {
+void CommandIndex::build(CommandTable table) {
+  static std::atomic<std::uint64_t> last_id{0};
+  table_ = std::move(table);
   std::size_t size = 2;
   while (size < 2 * table_.size()) size *= 2;
-  slots_.resize(size);
+  slots_.assign(size, Slot{});
   mask_ = size - 1;
   for (const auto &[name, handler] : table_) {
     const std::uint64_t hash = short_text_hash(name);
@@ -51,6 +53,7 @@ CommandIndex::CommandIndex(CommandTable table) : table_(std::move(table)) {
     while (slots_[at].handler) at = (at + 1) & mask_;
     slots_[at] = Slot{hash, name, handler.get()};
   }
+  id_ = last_id.fetch_add(1, std::memory_order_relaxed) + 1;
 }
 
 namespace {

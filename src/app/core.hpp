@@ -66,22 +66,34 @@ using CommandTable =
 
 /// A built app's commands, fixed from then on: they stay owned by their table, and every
 /// request finds its handler through a flat open-addressed index (one hash of the name, one
-/// slot compared in the common case) instead of the map's bucket walk.
+/// slot compared in the common case) instead of the map's bucket walk. Before hashing, a
+/// thread checks the command it found last in this index: a page repeats its commands.
 class CommandIndex {
 public:
   CommandIndex() : slots_(1) {}
-  explicit CommandIndex(CommandTable table);
+  CommandIndex(const CommandIndex &) = delete; // the threads' last hits point into slots_
+  CommandIndex &operator=(const CommandIndex &) = delete;
+
+  /// Takes the table (once, before any lookup).
+  void build(CommandTable table);
 
   /// The handler registered under exactly `name`, or null.
   [[nodiscard]] CommandHandler *find(std::string_view name) const noexcept {
+    const RecentHit &recent = recent_hit;
+    // Ids are unique for the life of the process, so a match is a slot of this live index.
+    if (recent.index_id == id_ && recent.slot->name.size() == name.size() &&
+        same_short_bytes(recent.slot->name.data(), name.data(), name.size()))
+      return recent.slot->handler;
     const std::uint64_t hash = short_text_hash(name);
     // At most half the slots are taken, so every probe run ends at an empty slot.
     for (std::size_t at = hash & mask_;; at = (at + 1) & mask_) {
       const Slot &slot = slots_[at];
       if (!slot.handler) return nullptr;
       if (slot.hash == hash && slot.name.size() == name.size() &&
-          same_short_bytes(slot.name.data(), name.data(), name.size()))
+          same_short_bytes(slot.name.data(), name.data(), name.size())) {
+        recent_hit = RecentHit{id_, &slot};
         return slot.handler;
+      }
     }
   }
 
@@ -94,9 +106,17 @@ private:
     std::string_view name; ///< the table's key (node-based: it never moves)
     CommandHandler *handler = nullptr;
   };
+  /// The slot a thread found last, and in which index (index_id 0: none; ids start at 1).
+  struct RecentHit {
+    std::uint64_t index_id;
+    const Slot *slot;
+  };
+  static inline thread_local RecentHit recent_hit; // zero-initialized, like every thread_local
+
   CommandTable table_;
   std::vector<Slot> slots_; ///< a power of two
   std::size_t mask_ = 0;
+  std::uint64_t id_ = 0; ///< set by build(): until then no thread can have a hit here
 };
 
 struct AppCore {

@@ -314,21 +314,24 @@ DispatchOutcome dispatch(const std::shared_ptr<const AppCore> &app, const result
   if (!policy->allows(access)) [[unlikely]]
     return refuse_denied(*app, envelope, invoke_id, response);
 
-  const InvokeContext context{envelope.command, envelope.window,      envelope.webview, envelope.origin,
-                              invoke_id,        envelope.callback_id, envelope.error_id};
+  // Built in place (not default-constructed, then assigned): this runs on every invoke.
+  const InvocationData data{
+      .context = InvokeContext{envelope.command, envelope.window, envelope.webview, envelope.origin, invoke_id,
+                               envelope.callback_id, envelope.error_id},
+      .raw = envelope.raw,
+      .args = make_value(envelope.args),
+      .args_text = envelope.args_text,
+      .body = envelope.body,
+      .headers = envelope.headers,
+      .states = &app->states,
+      .policy = policy.get(),
+      .core = &app,
+      .scopes = nullptr,
+      .cancel = nullptr,
+      .app = std::nullopt,
+  };
   if (handler->execution() == Execution::executor)
-    return dispatch_async(app, envelope, *handler, context, policy, async_done);
-
-  InvocationData data;
-  data.context = context;
-  data.raw = envelope.raw;
-  data.args = make_value(envelope.args);
-  data.args_text = envelope.args_text;
-  data.body = envelope.body;
-  data.headers = envelope.headers;
-  data.states = &app->states;
-  data.policy = policy.get();
-  data.core = &app;
+    return dispatch_async(app, envelope, *handler, data.context, policy, async_done);
   const Invocation invocation(data);
 
   DispatchTarget target(app, envelope, data, async_done, response);

@@ -284,3 +284,26 @@ TEST_CASE("a default JsonValue still reads as null everywhere (the check looks a
     return ward::result<void>(ward::success());
   }));
 }
+
+TEST_CASE("a thread's last command lookup never answers for another app, nor for a near-miss name") {
+  const auto app_answering = [](int value) {
+    ward::AppBuilder builder;
+    builder.command("same", [value] { return value; });
+    builder.command("samf", [value] { return -value; });
+    builder.capability(grant("same", {"same", "samf"}));
+    return built(builder);
+  };
+  const auto one = app_answering(1);
+  const auto two = app_answering(2);
+  for (int i = 0; i < 3; ++i) {
+    CHECK(body(invoke(one, "same", "{}")) == "1");
+    CHECK(body(invoke(two, "same", "{}")) == "2");
+    CHECK(body(invoke(two, "samf", "{}")) == "-2"); // same length as the last hit, one byte apart
+    CHECK(invoke(two, "samg", "{}").code == errc::unknown_command);
+    CHECK(body(invoke(one, "samf", "{}")) == "-1");
+  }
+  for (int value = 3; value < 13; ++value) { // apps come and go (an index may reuse a dead one's memory)
+    const auto app = app_answering(value);
+    CHECK(body(invoke(app, "same", "{}")) == std::to_string(value));
+  }
+}
