@@ -59,12 +59,40 @@ concept Encodable = requires(JsonWriter &writer, const T &value) { Codec<T>::enc
 template <class T> result<void> decode(const JsonValue &json, T &out) { return Codec<T>::decode(json, out); }
 template <class T> void encode(JsonWriter &writer, const T &value) { Codec<T>::encode(writer, value); }
 
+namespace detail {
+/// The decimal text of an integer (what JsonWriter::integer / unsigned_integer append), built
+/// straight into a String: a handler's number answer fits its small buffer, with no writer.
+template <class U> String integer_json(U magnitude, bool negative) {
+  static_assert(std::is_unsigned_v<U>);
+  char text[24];
+  char *const end = text + sizeof text;
+  char *at = end;
+  do {
+    *--at = static_cast<char>('0' + magnitude % 10);
+    magnitude /= 10;
+  } while (magnitude != 0);
+  if (negative) *--at = '-';
+  return String(at, static_cast<std::size_t>(end - at));
+}
+} // namespace detail
+
 /// Encodes a value as a JSON document.
 template <class T> String to_json(const T &value) {
-  String out;
-  JsonWriter writer(out);
-  encode(writer, value);
-  return out;
+  if constexpr (requires { Codec<T>::builtin_integer; }) {
+    // ward's own integer codec (not one a program specialized): the same text, written directly.
+    if constexpr (std::is_signed_v<T>) {
+      const auto wide = static_cast<std::int64_t>(value);
+      const auto magnitude = static_cast<std::uint64_t>(wide);
+      return detail::integer_json(wide < 0 ? 0 - magnitude : magnitude, wide < 0);
+    } else {
+      return detail::integer_json(static_cast<std::uint64_t>(value), false);
+    }
+  } else {
+    String out;
+    JsonWriter writer(out);
+    encode(writer, value);
+    return out;
+  }
 }
 
 template <class T> struct is_optional : std::false_type {};
@@ -140,6 +168,8 @@ struct Codec<T, std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, boo
     if constexpr (std::is_signed_v<T>) writer.integer(value);
     else writer.unsigned_integer(value);
   }
+  /// Lets to_json write the text directly (it is what encode writes).
+  static constexpr bool builtin_integer = true;
 };
 
 template <class T> struct Codec<T, std::enable_if_t<std::is_floating_point_v<T>>> {

@@ -10,9 +10,12 @@
 // nothing to free while the policy lives and no way to thrash. When the probed slots are all
 // taken the decision is still made, just not cached: the memory per policy stays bounded.
 
+#include "app/strings.hpp"
+
 #include <ward/acl.hpp>
 
 #include <array>
+#include <bit>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -38,26 +41,49 @@ public:
     for (auto &slot : slots_) delete slot.load(std::memory_order_relaxed);
   }
 
-  /// The four lengths, then at most the first and last eight bytes of each part: enough to
-  /// spread real requests, and a hit compares every byte anyway. (Requests crafted to collide
-  /// only fill their few probed slots; they are then decided uncached.)
-  static std::uint64_t hash(const AccessRequest &request) noexcept {
-    std::uint64_t h = mix(0x243F6A8885A308D3ull, (request.command.size() & 0xFFFF) | (request.window.size() & 0xFFFF) << 16 |
-                                                     (request.webview.size() & 0xFFFF) << 32 | request.origin.size() << 48);
-    h = hash_part(h, request.command);
-    h = hash_part(h, request.window);
-    h = hash_part(h, request.webview);
-    h = hash_part(h, request.origin);
-    h ^= h >> 33; // MurmurHash3's finalizer: every bit reaches the low ones, which pick the slot
-    h *= 0xFF51AFD7ED558CCDull;
-    return h ^ (h >> 33);
+  /// The four lengths of a request, 16 bits each: what a hit compares first, in one go, and
+  /// what the hash starts from. (Only requests of at most max_key_bytes are cached, so a
+  /// cached entry's lengths always fit; a longer request's packed lengths never match one.)
+  static std::uint64_t packed_lengths(const AccessRequest &request) noexcept {
+    const auto clamp = [](std::size_t size) -> std::uint64_t { return size < 0xFFFF ? size : 0xFFFF; };
+    return clamp(request.command.size()) | clamp(request.window.size()) << 16 |
+           clamp(request.webview.size()) << 32 | clamp(request.origin.size()) << 48;
   }
 
-  [[nodiscard]] std::optional<bool> find(const AccessRequest &request, std::uint64_t hash) const noexcept {
+  /// The lengths, then at most the first and last eight bytes of each part: enough to spread
+  /// real requests, and a hit compares every byte anyway. (Requests crafted to collide only
+  /// fill their few probed slots; they are then decided uncached.)
+  static std::uint64_t hash(const AccessRequest &request) noexcept { return hash(request, packed_lengths(request)); }
+  [[gnu::always_inline]] static std::uint64_t hash(const AccessRequest &request, std::uint64_t lengths) noexcept {
+    std::uint64_t h = ward::detail::hash_step(0x243F6A8885A308D3ull, lengths);
+    h = ward::detail::hash_step(h, summary(request.command));
+    h = ward::detail::hash_step(h, summary(request.window));
+    h = ward::detail::hash_step(h, summary(request.webview));
+    h = ward::detail::hash_step(h, summary(request.origin));
+    return ward::detail::hash_finish(h);
+  }
+
+  /// The decision of the entry this thread found last in this cache, if `request` is that
+  /// entry's request: a page sends the same command from the same labels and origin again and
+  /// again, and this spares the hash and the probe. (`lengths` is packed_lengths(request).)
+  [[nodiscard]] std::optional<bool> find_recent(const AccessRequest &request, std::uint64_t lengths) const noexcept {
+    const RecentHit &recent = recent_hit;
+    // The id is unique to this cache for the life of the process, so a match means the entry
+    // is one of ours, alive as long as we are (a freed cache's id is never reused).
+    if (recent.cache_id == id_ && recent.entry->lengths == lengths && recent.entry->same_text(request))
+      return recent.entry->allowed;
+    return std::nullopt;
+  }
+
+  [[nodiscard]] std::optional<bool> find(const AccessRequest &request, std::uint64_t hash,
+                                         std::uint64_t lengths) const noexcept {
     for (std::size_t probe = 0; probe < max_probes; ++probe) {
       const Entry *entry = slots_[(hash + probe) % slot_count].load(std::memory_order_acquire);
       if (!entry) return std::nullopt;
-      if (entry->hash == hash && entry->matches(request)) return entry->allowed;
+      if (entry->hash == hash && entry->lengths == lengths && entry->same_text(request)) {
+        recent_hit = RecentHit{id_, entry};
+        return entry->allowed;
+      }
     }
     return std::nullopt;
   }
@@ -72,18 +98,17 @@ public:
         auto &slot = slots_[(hash + probe) % slot_count];
         const Entry *existing = slot.load(std::memory_order_relaxed);
         if (existing) {
-          if (existing->hash == hash && existing->matches(request)) return; // another thread was first
+          if (existing->hash == hash && existing->lengths == packed_lengths(request) && existing->same_text(request))
+            return; // another thread was first
           continue;
         }
         auto entry = std::make_unique<Entry>();
         entry->hash = hash;
         entry->allowed = allowed;
+        entry->lengths = packed_lengths(request);
         entry->key.reserve(key_bytes);
-        const std::string_view parts[] = {request.command, request.window, request.webview, request.origin};
-        for (std::size_t i = 0; i < 4; ++i) {
-          entry->lengths[i] = static_cast<std::uint32_t>(parts[i].size());
-          entry->key += parts[i];
-        }
+        for (const std::string_view part : {request.command, request.window, request.webview, request.origin})
+          entry->key += part;
         slot.store(entry.release(), std::memory_order_release);
         ++size_;
         return;
@@ -102,59 +127,52 @@ public:
 private:
   struct Entry {
     std::uint64_t hash = 0;
-    std::uint32_t lengths[4] = {};
+    std::uint64_t lengths = 0; ///< packed_lengths() of the request
     bool allowed = false;
     std::string key; ///< command, window, webview and origin, concatenated
 
-    [[nodiscard]] bool matches(const AccessRequest &request) const noexcept {
-      const std::string_view parts[] = {request.command, request.window, request.webview, request.origin};
-      std::size_t offset = 0;
-      for (std::size_t i = 0; i < 4; ++i) {
-        if (parts[i].size() != lengths[i] || !same_bytes(key.data() + offset, parts[i].data(), parts[i].size()))
-          return false;
-        offset += parts[i].size();
-      }
-      return true;
+    /// The bytes of a request whose lengths equal this entry's.
+    [[nodiscard, gnu::always_inline]] bool same_text(const AccessRequest &request) const noexcept {
+      using ward::detail::same_short_bytes;
+      const char *at = key.data();
+      if (!same_short_bytes(at, request.command.data(), request.command.size())) return false;
+      at += request.command.size();
+      if (!same_short_bytes(at, request.window.data(), request.window.size())) return false;
+      at += request.window.size();
+      if (!same_short_bytes(at, request.webview.data(), request.webview.size())) return false;
+      at += request.webview.size();
+      return same_short_bytes(at, request.origin.data(), request.origin.size());
     }
   };
 
-  /// memcmp(a, b, n) == 0, inline: labels, commands and origins are short.
-  [[gnu::always_inline]] static bool same_bytes(const char *a, const char *b, std::size_t n) noexcept {
-    if (n >= 8) {
-      std::uint64_t difference = 0;
-      std::size_t i = 0;
-      for (; i + 8 <= n; i += 8) difference |= load(a + i, 8) ^ load(b + i, 8);
-      return (difference | (load(a + n - 8, 8) ^ load(b + n - 8, 8))) == 0;
-    }
-    if (n >= 4) return ((load(a, 4) ^ load(b, 4)) | (load(a + n - 4, 4) ^ load(b + n - 4, 4))) == 0;
-    for (std::size_t i = 0; i < n; ++i)
-      if (a[i] != b[i]) return false;
-    return true;
-  }
-
-  [[gnu::always_inline]] static std::uint64_t mix(std::uint64_t h, std::uint64_t value) noexcept {
-    h = (h ^ value) * 0x9E3779B97F4A7C15ull;
-    return h ^ (h >> 29);
-  }
-  [[gnu::always_inline]] static std::uint64_t load(const char *at, std::size_t bytes) noexcept {
-    std::uint64_t value = 0;
-    std::memcpy(&value, at, bytes);
-    return value;
-  }
-  /// The first and last eight bytes (overlapping loads for shorter parts; the lengths are
-  /// hashed already).
-  [[gnu::always_inline]] static std::uint64_t hash_part(std::uint64_t h, std::string_view text) noexcept {
+  /// One word standing for a part: its first and last eight bytes (overlapping loads for
+  /// shorter parts; the lengths are hashed already).
+  [[gnu::always_inline]] static std::uint64_t summary(std::string_view text) noexcept {
+    using ward::detail::load_bytes;
     const char *at = text.data();
     const std::size_t size = text.size();
-    if (size >= 8) return mix(mix(h, load(at, 8)), load(at + size - 8, 8));
-    if (size >= 4) return mix(h, load(at, 4) | (load(at + size - 4, 4) << 32));
+    if (size >= 8) return load_bytes(at, 8) ^ std::rotl(load_bytes(at + size - 8, 8), 31);
+    if (size >= 4) return load_bytes(at, 4) | (load_bytes(at + size - 4, 4) << 32);
     if (size > 0) {
       const auto byte = [&](std::size_t i) { return static_cast<std::uint64_t>(static_cast<unsigned char>(at[i])); };
-      return mix(h, byte(0) | (byte(size / 2) << 8) | (byte(size - 1) << 16));
+      return byte(0) | (byte(size / 2) << 8) | (byte(size - 1) << 16);
     }
-    return h;
+    return 0;
   }
 
+  /// The entry a thread found last, and in which cache (cache_id 0: none; ids start at 1).
+  struct RecentHit {
+    std::uint64_t cache_id;
+    const Entry *entry;
+  };
+  static inline thread_local RecentHit recent_hit; // zero-initialized, like every thread_local
+
+  static std::uint64_t next_id() noexcept {
+    static std::atomic<std::uint64_t> last_id{0};
+    return last_id.fetch_add(1, std::memory_order_relaxed) + 1;
+  }
+
+  const std::uint64_t id_ = next_id();
   std::array<std::atomic<const Entry *>, slot_count> slots_{};
   mutable std::mutex mutex_;
   std::size_t size_ = 0;

@@ -307,8 +307,10 @@ result<Policy> Policy::resolve(const PolicyInput &input) {
 }
 
 bool Policy::allows(const AccessRequest &request) const noexcept {
-  const std::uint64_t hash = detail::DecisionCache::hash(request);
-  if (const auto cached = compiled_->decisions.find(request, hash)) return *cached;
+  const std::uint64_t lengths = detail::DecisionCache::packed_lengths(request);
+  if (const auto recent = compiled_->decisions.find_recent(request, lengths)) return *recent;
+  const std::uint64_t hash = detail::DecisionCache::hash(request, lengths);
+  if (const auto cached = compiled_->decisions.find(request, hash, lengths)) return *cached;
   const bool allowed = decide(request);
   compiled_->decisions.insert(request, hash, allowed);
   return allowed;

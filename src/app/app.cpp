@@ -6,6 +6,7 @@
 #include <ward/app.hpp>
 
 #include <algorithm>
+#include <atomic>
 
 namespace ward {
 namespace detail {
@@ -38,6 +39,66 @@ void *StateRegistry::named(std::string_view name) const noexcept {
 
 void *find_state(const StateRegistry &registry, std::type_index type) noexcept { return registry.typed(type); }
 void *find_state(const StateRegistry &registry, std::string_view name) noexcept { return registry.named(name); }
+
+void CommandIndex::build(CommandTable table) {
+  static std::atomic<std::uint64_t> last_id{0};
+  table_ = std::move(table);
+  std::size_t size = 2;
+  while (size < 2 * table_.size()) size *= 2;
+  slots_.assign(size, Slot{});
+  mask_ = size - 1;
+  for (const auto &[name, handler] : table_) {
+    const std::uint64_t hash = short_text_hash(name);
+    std::size_t at = hash & mask_;
+    while (slots_[at].handler) at = (at + 1) & mask_;
+    slots_[at] = Slot{hash, name, handler.get()};
+  }
+  id_ = last_id.fetch_add(1, std::memory_order_relaxed) + 1;
+}
+
+namespace {
+
+/// Every policy an app installs gets the next of these, so a version names exactly one policy
+/// of one app for the life of the process.
+std::atomic<std::uint64_t> last_policy_version{0};
+
+/// The policy this thread read last, with its version (0: none). It keeps that policy alive
+/// until the thread reads another app's or a newer one (or exits): memory, never a stale
+/// decision, since a reader uses it only when the app's current version is its version.
+struct ThreadPolicyCache {
+  std::uint64_t version = 0;
+  std::shared_ptr<const acl::Policy> policy;
+};
+thread_local ThreadPolicyCache thread_policy;
+
+} // namespace
+
+std::shared_ptr<const acl::Policy> AppCore::current_policy() const {
+  // Acquire pairs with the release in replace_policy: seeing version V means seeing the
+  // policy stored with it (which this thread cached when it last saw V).
+  const std::uint64_t version = policy_version.load(std::memory_order_acquire);
+  ThreadPolicyCache &cache = thread_policy;
+  if (cache.version == version) [[likely]]
+    return cache.policy;
+  std::shared_ptr<const acl::Policy> current;
+  std::uint64_t current_version = 0;
+  {
+    std::lock_guard lock(policy_mutex);
+    current = policy;
+    current_version = policy_version.load(std::memory_order_relaxed);
+  }
+  // The previously cached policy may be released here, outside the lock.
+  cache.policy = current;
+  cache.version = current_version;
+  return current;
+}
+
+void AppCore::replace_policy(std::shared_ptr<const acl::Policy> next) const {
+  const std::uint64_t version = last_policy_version.fetch_add(1, std::memory_order_relaxed) + 1;
+  std::lock_guard lock(policy_mutex);
+  policy.swap(next); // the old policy is released after the lock, below, by `next`
+  policy_version.store(version, std::memory_order_release);
+}
 
 void AppCore::log(LogLevel level, const Error &error, std::string_view command) const noexcept {
   if (!log_sink) return;
@@ -79,16 +140,17 @@ namespace {
 
 template <class Read> Response invoke_blocking(const std::shared_ptr<const AppCore> &core, Read read) {
   Envelope envelope;
-  auto outcome = dispatch(core, read(envelope), envelope, nullptr);
-  if (outcome.response) return std::move(*outcome.response);
-  return outcome.waiter->wait();
+  Response response;
+  auto outcome = dispatch(core, read(envelope), envelope, nullptr, response);
+  if (!outcome.answered) response = outcome.waiter->wait();
+  return response;
 }
 
 template <class Read>
 void invoke_with_callback(const std::shared_ptr<const AppCore> &core, Read read, App::ResponseCallback done) {
   Envelope envelope;
-  auto outcome = dispatch(core, read(envelope), envelope, &done);
-  if (outcome.response) deliver(*core, done, std::move(*outcome.response));
+  Response response;
+  if (dispatch(core, read(envelope), envelope, &done, response).answered) deliver(*core, done, std::move(response));
 }
 
 } // namespace

@@ -167,10 +167,10 @@ result<App> AppBuilder::build() {
   core->audit_sink = std::move(data->audit_sink);
   for (const auto &warning : policy.value().warnings())
     core->log(LogLevel::warn, Error(errc::ok, warning), {});
-  core->policy = std::make_shared<const acl::Policy>(std::move(policy).assume_value());
+  core->replace_policy(std::make_shared<const acl::Policy>(std::move(policy).assume_value()));
   core->states = std::move(data->states);
   for (auto &[name, handler] : data->commands) WARD_TRY(handler->bind(core->states));
-  core->commands = std::move(data->commands);
+  core->commands.build(std::move(data->commands));
   WARD_TRY_ASSIGN(core->invoke_key, detail::generate_invoke_key());
   core->delivery_options = data->delivery_options;
   if (data->delivery_sink) try {

@@ -60,8 +60,64 @@ private:
   std::vector<std::weak_ptr<ChannelState>> channels_;
 };
 
+/// The commands being registered (AppBuilder, built-ins).
 using CommandTable =
     std::unordered_map<std::string, std::unique_ptr<CommandHandler>, StringHash, std::equal_to<>>;
+
+/// A built app's commands, fixed from then on: they stay owned by their table, and every
+/// request finds its handler through a flat open-addressed index (one hash of the name, one
+/// slot compared in the common case) instead of the map's bucket walk. Before hashing, a
+/// thread checks the command it found last in this index: a page repeats its commands.
+class CommandIndex {
+public:
+  CommandIndex() : slots_(1) {}
+  CommandIndex(const CommandIndex &) = delete; // the threads' last hits point into slots_
+  CommandIndex &operator=(const CommandIndex &) = delete;
+
+  /// Takes the table (once, before any lookup).
+  void build(CommandTable table);
+
+  /// The handler registered under exactly `name`, or null.
+  [[nodiscard]] CommandHandler *find(std::string_view name) const noexcept {
+    const RecentHit &recent = recent_hit;
+    // Ids are unique for the life of the process, so a match is a slot of this live index.
+    if (recent.index_id == id_ && recent.slot->name.size() == name.size() &&
+        same_short_bytes(recent.slot->name.data(), name.data(), name.size()))
+      return recent.slot->handler;
+    const std::uint64_t hash = short_text_hash(name);
+    // At most half the slots are taken, so every probe run ends at an empty slot.
+    for (std::size_t at = hash & mask_;; at = (at + 1) & mask_) {
+      const Slot &slot = slots_[at];
+      if (!slot.handler) return nullptr;
+      if (slot.hash == hash && slot.name.size() == name.size() &&
+          same_short_bytes(slot.name.data(), name.data(), name.size())) {
+        recent_hit = RecentHit{id_, &slot};
+        return slot.handler;
+      }
+    }
+  }
+
+  [[nodiscard]] CommandTable::const_iterator begin() const noexcept { return table_.begin(); }
+  [[nodiscard]] CommandTable::const_iterator end() const noexcept { return table_.end(); }
+
+private:
+  struct Slot {
+    std::uint64_t hash = 0;
+    std::string_view name; ///< the table's key (node-based: it never moves)
+    CommandHandler *handler = nullptr;
+  };
+  /// The slot a thread found last, and in which index (index_id 0: none; ids start at 1).
+  struct RecentHit {
+    std::uint64_t index_id;
+    const Slot *slot;
+  };
+  static inline thread_local RecentHit recent_hit; // zero-initialized, like every thread_local
+
+  CommandTable table_;
+  std::vector<Slot> slots_; ///< a power of two
+  std::size_t mask_ = 0;
+  std::uint64_t id_ = 0; ///< set by build(): until then no thread can have a hit here
+};
 
 struct AppCore {
   Limits limits;
@@ -70,22 +126,22 @@ struct AppCore {
   std::string invoke_key;
   /// The policy in force: read on every request, replaced whole by add_capability. A writer
   /// resolves the new policy with no lock held and takes `policy_mutex` only to swap the
-  /// pointer; a reader holds it only to copy the pointer. (libstdc++ 12's
-  /// atomic<shared_ptr> would do the same with a lock bit ThreadSanitizer cannot see.)
-  [[nodiscard]] std::shared_ptr<const acl::Policy> current_policy() const {
-    std::lock_guard lock(policy_mutex);
-    return policy;
-  }
-  void replace_policy(std::shared_ptr<const acl::Policy> next) const {
-    std::lock_guard lock(policy_mutex);
-    policy.swap(next); // the old policy is released after the lock, below, by `next`
-  }
-  mutable std::shared_ptr<const acl::Policy> policy;
+  /// pointer and stamp it with a fresh `policy_version`. A reader first compares that version
+  /// with the one its thread saw last (app.cpp): equal, it copies its thread's cached pointer
+  /// without touching the mutex; otherwise it copies `policy` under the mutex and caches it.
+  /// (libstdc++ 12's atomic<shared_ptr> would do the same with a lock bit ThreadSanitizer
+  /// cannot see.)
+  [[nodiscard]] std::shared_ptr<const acl::Policy> current_policy() const;
+  void replace_policy(std::shared_ptr<const acl::Policy> next) const;
+  mutable std::shared_ptr<const acl::Policy> policy; ///< under policy_mutex
+  /// Unique across every app of the process (so a thread's cache can never confuse two apps,
+  /// even one built where a dead one lived); written under policy_mutex, read without it.
+  mutable std::atomic<std::uint64_t> policy_version{0};
   mutable std::mutex policy_mutex;
   mutable std::mutex policy_writer; ///< serializes add_capability (resolution runs under it)
   // Declared before the commands so that handlers (which may point at state) are destroyed first.
   StateRegistry states;
-  CommandTable commands;
+  CommandIndex commands;
   mutable std::atomic<std::uint64_t> next_invoke_id{1};
 
   // --- the live half ---------------------------------------------------------------------------
@@ -131,9 +187,11 @@ struct InvocationData {
   const StateRegistry *states = nullptr;
   const acl::Policy *policy = nullptr;
   const std::shared_ptr<const AppCore> *core = nullptr;
-  mutable std::optional<acl::ResolvedScopes> scopes; ///< computed on first use
-  mutable std::shared_ptr<CancelState> cancel;       ///< created on first use (or by the executor)
-  mutable std::optional<App> app;                   ///< created on first use
+  /// Computed on first use; held out of line because few handlers ask and four vectors here
+  /// would make every invoke initialize (and destroy) them.
+  mutable std::unique_ptr<acl::ResolvedScopes> scopes;
+  mutable std::shared_ptr<CancelState> cancel; ///< created on first use (or by the executor)
+  mutable std::optional<App> app;              ///< created on first use (no allocation: app() is noexcept)
 };
 
 /// The data behind an Invocation (for ward's own built-in commands).

@@ -48,12 +48,13 @@ Responder spent_responder(const std::shared_ptr<const AppCore> &app) {
 class DispatchTarget final : public ReplyTarget {
 public:
   DispatchTarget(const std::shared_ptr<const AppCore> &app, const Envelope &envelope, const InvocationData &data,
-                 App::ResponseCallback *async_done) noexcept
-      : app_(app), envelope_(envelope), data_(data), async_done_(async_done) {}
+                 App::ResponseCallback *async_done, Response &response) noexcept
+      : app_(app), envelope_(envelope), data_(data), async_done_(async_done), response_(response) {}
 
   void resolve(String body, BodyKind kind) override {
     if (stage_ != Stage::open) return;
     stage_ = Stage::answered;
+    // `response_` is the caller's default Response: code, kind and ids need only be set.
     response_.code = errc::ok;
     response_.kind = kind;
     response_.body = std::move(body);
@@ -78,18 +79,25 @@ public:
     return Responder(std::move(pending));
   }
 
-  /// After the handler returned (or threw): a handler that neither answered nor deferred gets
-  /// an internal error, so no page ever waits forever.
-  DispatchOutcome finish(const char *failure_detail) {
+  /// After the handler returned: the common case, answered at once.
+  DispatchOutcome finish() {
+    if (stage_ == Stage::answered) [[likely]]
+      return DispatchOutcome{};
+    return finish_slowly(nullptr);
+  }
+
+  /// After the handler threw, or returned without answering: a handler that neither answered
+  /// nor deferred gets an internal error, so no page ever waits forever.
+  [[gnu::cold]] DispatchOutcome finish_slowly(const char *failure_detail) {
     if (failure_detail && stage_ != Stage::open) // answered already: the answer stands, the failure is logged
       app_->log(LogLevel::error, Error(errc::internal, "internal error", failure_detail), envelope_.command);
-    if (stage_ == Stage::deferred) return DispatchOutcome{std::nullopt, std::move(waiter_)};
+    if (stage_ == Stage::deferred) return DispatchOutcome{false, std::move(waiter_)};
     if (stage_ == Stage::open) {
       reject(Error(errc::internal, "internal error",
                    failure_detail ? std::string(failure_detail)
                                   : "command `" + std::string(envelope_.command) + "` returned without answering"));
     }
-    return DispatchOutcome{std::move(response_), nullptr};
+    return DispatchOutcome{};
   }
 
 private:
@@ -98,11 +106,10 @@ private:
   const Envelope &envelope_;
   const InvocationData &data_;
   App::ResponseCallback *async_done_;
+  Response &response_;
   Stage stage_ = Stage::open;
-  Response response_;
   std::shared_ptr<ResponseWaiter> waiter_;
 };
-
 
 /// An async invoke, copied off the host's request so that it outlives the invoke call.
 struct AsyncInvoke {
@@ -235,7 +242,42 @@ DispatchOutcome dispatch_async(const std::shared_ptr<const AppCore> &app, const 
     (void)pending->answer_error(closed ? Error(errc::closed, "the app is shut down")
                                        : Error(errc::busy, "busy: too many commands are waiting; try again later"));
   }
-  return DispatchOutcome{std::nullopt, std::move(waiter)};
+  return DispatchOutcome{false, std::move(waiter)};
+}
+
+/// Answers `response` with an error before any handler ran; out of the hot path's way.
+[[gnu::cold, gnu::noinline]] DispatchOutcome refuse(const AppCore &app, const Error &error, const Envelope &envelope,
+                                                    Response &response) {
+  response = error_response(app, error, envelope.command, envelope.callback_id, envelope.error_id);
+  return DispatchOutcome{};
+}
+
+[[gnu::cold, gnu::noinline]] DispatchOutcome refuse_unknown(const AppCore &app, const Envelope &envelope,
+                                                            Response &response) {
+  return refuse(app, Error(errc::unknown_command, "Command " + std::string(envelope.command) + " not found"), envelope,
+                response);
+}
+
+[[gnu::cold, gnu::noinline]] DispatchOutcome refuse_denied(const AppCore &app, const Envelope &envelope,
+                                                           std::uint64_t invoke_id, Response &response) {
+  if (app.audit_sink) {
+    try {
+      app.audit_sink(AuditRecord{envelope.command, envelope.window, envelope.webview, envelope.origin, invoke_id});
+    } catch (...) {
+      // An audit sink must not throw; the denial stands either way.
+    }
+  }
+  return refuse(app,
+                Error(errc::not_allowed, "Command " + std::string(envelope.command) + " not allowed by ACL"),
+                envelope, response);
+}
+
+[[gnu::cold, gnu::noinline]] DispatchOutcome finish_after_throw(DispatchTarget &target, const Envelope &envelope,
+                                                                const std::exception *exception) {
+  const std::string detail = exception ? "command `" + std::string(envelope.command) + "` threw: " + exception->what()
+                                       : "command `" + std::string(envelope.command) +
+                                             "` threw a non-standard exception";
+  return target.finish_slowly(detail.c_str());
 }
 
 } // namespace
@@ -255,65 +297,52 @@ Response ResponseWaiter::wait() {
 }
 
 DispatchOutcome dispatch(const std::shared_ptr<const AppCore> &app, const result<void> &read,
-                         const Envelope &envelope, App::ResponseCallback *async_done) {
-  if (!read)
-    return {error_response(*app, read.error(), envelope.command, envelope.callback_id, envelope.error_id), nullptr};
-  if (app->closed.load(std::memory_order_acquire))
-    return {error_response(*app, Error(errc::closed, "the app is shut down"), envelope.command, envelope.callback_id,
-                           envelope.error_id),
-            nullptr};
+                         const Envelope &envelope, App::ResponseCallback *async_done, Response &response) {
+  if (!read) [[unlikely]]
+    return refuse(*app, read.error(), envelope, response);
+  if (app->closed.load(std::memory_order_acquire)) [[unlikely]]
+    return refuse(*app, Error(errc::closed, "the app is shut down"), envelope, response);
 
-  const auto found = app->commands.find(envelope.command);
-  if (found == app->commands.end()) {
-    const Error unknown(errc::unknown_command, "Command " + std::string(envelope.command) + " not found");
-    return {error_response(*app, unknown, envelope.command, envelope.callback_id, envelope.error_id), nullptr};
-  }
+  CommandHandler *const handler = app->commands.find(envelope.command);
+  if (!handler) [[unlikely]]
+    return refuse_unknown(*app, envelope, response);
 
   // Default-deny: a command runs only if the policy in force now grants it to this request.
   const auto policy = app->current_policy();
   const acl::AccessRequest access{envelope.command, envelope.window, envelope.webview, envelope.origin};
   const std::uint64_t invoke_id = app->next_invoke_id.fetch_add(1, std::memory_order_relaxed);
-  if (!policy->allows(access)) {
-    if (app->audit_sink) {
-      try {
-        app->audit_sink(AuditRecord{envelope.command, envelope.window, envelope.webview, envelope.origin, invoke_id});
-      } catch (...) {
-        // An audit sink must not throw; the denial stands either way.
-      }
-    }
-    const Error denied(errc::not_allowed, "Command " + std::string(envelope.command) + " not allowed by ACL");
-    return {error_response(*app, denied, envelope.command, envelope.callback_id, envelope.error_id), nullptr};
-  }
+  if (!policy->allows(access)) [[unlikely]]
+    return refuse_denied(*app, envelope, invoke_id, response);
 
-  const InvokeContext context{envelope.command, envelope.window,      envelope.webview, envelope.origin,
-                              invoke_id,        envelope.callback_id, envelope.error_id};
-  if (found->second->execution() == Execution::executor)
-    return dispatch_async(app, envelope, *found->second, context, policy, async_done);
-
-  InvocationData data;
-  data.context = context;
-  data.raw = envelope.raw;
-  data.args = make_value(envelope.args);
-  data.args_text = envelope.args_text;
-  data.body = envelope.body;
-  data.headers = envelope.headers;
-  data.states = &app->states;
-  data.policy = policy.get();
-  data.core = &app;
+  // Built in place (not default-constructed, then assigned): this runs on every invoke.
+  const InvocationData data{
+      .context = InvokeContext{envelope.command, envelope.window, envelope.webview, envelope.origin, invoke_id,
+                               envelope.callback_id, envelope.error_id},
+      .raw = envelope.raw,
+      .args = make_value(envelope.args),
+      .args_text = envelope.args_text,
+      .body = envelope.body,
+      .headers = envelope.headers,
+      .states = &app->states,
+      .policy = policy.get(),
+      .core = &app,
+      .scopes = nullptr,
+      .cancel = nullptr,
+      .app = std::nullopt,
+  };
+  if (handler->execution() == Execution::executor)
+    return dispatch_async(app, envelope, *handler, data.context, policy, async_done);
   const Invocation invocation(data);
 
-  DispatchTarget target(app, envelope, data, async_done);
+  DispatchTarget target(app, envelope, data, async_done, response);
   try {
-    found->second->call(invocation, target);
+    handler->call(invocation, target);
   } catch (const std::exception &exception) {
-    const std::string detail =
-        "command `" + std::string(envelope.command) + "` threw: " + exception.what();
-    return target.finish(detail.c_str());
+    return finish_after_throw(target, envelope, &exception);
   } catch (...) {
-    const std::string detail = "command `" + std::string(envelope.command) + "` threw a non-standard exception";
-    return target.finish(detail.c_str());
+    return finish_after_throw(target, envelope, nullptr);
   }
-  return target.finish(nullptr);
+  return target.finish();
 }
 
 } // namespace ward::detail

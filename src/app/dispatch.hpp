@@ -24,15 +24,17 @@ private:
   std::optional<Response> response_;
 };
 
-/// What dispatch leaves behind: the response, if it was answered at once; otherwise the
-/// answer goes to `async_done` (if given) or to the returned waiter.
+/// What dispatch leaves behind. When `answered`, the answer is in the Response the caller
+/// passed; otherwise it goes to `async_done` (if given) or to the returned waiter.
 struct DispatchOutcome {
-  std::optional<Response> response;
+  bool answered = true;
   std::shared_ptr<ResponseWaiter> waiter;
 };
 
-/// `read` is the result of reading `envelope`; a failure becomes the error response.
+/// `read` is the result of reading `envelope`; a failure becomes the error response. An answer
+/// given before dispatch returns is written straight into `response` (a default Response), so
+/// the hot path moves the body once.
 DispatchOutcome dispatch(const std::shared_ptr<const AppCore> &app, const result<void> &read,
-                         const Envelope &envelope, App::ResponseCallback *async_done);
+                         const Envelope &envelope, App::ResponseCallback *async_done, Response &response);
 
 } // namespace ward::detail

@@ -25,9 +25,10 @@ std::optional<std::string_view> Invocation::header(std::string_view name) const 
 const acl::ResolvedScopes &Invocation::scopes() const {
   if (!data_->scopes) {
     const auto &context = data_->context;
-    data_->scopes = data_->policy ? data_->policy->scopes(acl::AccessRequest{context.command, context.window,
-                                                                             context.webview, context.origin})
-                                  : acl::ResolvedScopes{};
+    data_->scopes = std::make_unique<acl::ResolvedScopes>(
+        data_->policy ? data_->policy->scopes(acl::AccessRequest{context.command, context.window, context.webview,
+                                                                  context.origin})
+                      : acl::ResolvedScopes{});
   }
   return *data_->scopes;
 }

@@ -1,6 +1,8 @@
 #pragma once
 // The bridge between ward's opaque JsonValue storage and simdjson's DOM element.
 
+#include "json/tape.hpp"
+
 #include <ward/json.hpp>
 
 #include <simdjson.h>
@@ -26,11 +28,12 @@ template <class T> JsonValue::Storage to_storage(const T &value) noexcept {
 
 simdjson::dom::element null_value() noexcept; // json/document.cpp
 
-/// A default-constructed JsonValue (no document) reads as JSON null.
+/// A default-constructed JsonValue (no document) reads as JSON null. (Every other value points
+/// at its document, so the document pointer alone tells them apart.)
 inline simdjson::dom::element element_of(const JsonValue &value) noexcept {
-  constexpr JsonValue::Storage empty{};
-  if (std::memcmp(value.storage().bytes, empty.bytes, sizeof empty.bytes) == 0) return null_value();
-  return from_storage<simdjson::dom::element>(value.storage());
+  const auto element = from_storage<simdjson::dom::element>(value.storage());
+  if (!tape_of(element).doc) return null_value();
+  return element;
 }
 
 inline JsonValue make_value(simdjson::dom::element element) noexcept { return JsonValue(to_storage(element)); }

@@ -163,8 +163,10 @@ JsonObject::iterator &JsonObject::iterator::operator++() noexcept {
 }
 
 std::optional<JsonValue> JsonObject::find(std::string_view key) const noexcept {
-  // Over the tape: a member is a key word ('"') followed by its value.
-  const auto tape = detail::tape_of(element_of(value_));
+  // Over the tape: a member is a key word ('"') followed by its value. A default JsonValue (no
+  // document) is null, which has no members.
+  const auto tape = detail::tape_of(from_storage<dom::element>(value_.storage()));
+  if (!tape.doc) return std::nullopt;
   const std::uint64_t *words = tape.doc->tape.get();
   const std::uint64_t start = words[tape.json_index];
   if (detail::tape_type(start) != '{') return std::nullopt;

@@ -144,6 +144,9 @@ void JsonWriter::number(double value) {
 
 void JsonWriter::string(std::string_view value) {
   separate();
+  // Room for the quotes and the text as is (escapes may still grow it): a long plain string
+  // costs one allocation, not one per growth step. (reserve keeps the doubling growth.)
+  out_->reserve(out_->size() + value.size() + 2);
   *out_ += '"';
   if (simdjson::validate_utf8(value.data(), value.size())) append_escaped_valid(*out_, value);
   else append_escaped_repairing(*out_, value);
