@@ -178,6 +178,18 @@ struct AppCore {
 
 /// Everything an Invocation exposes; lives on the dispatching thread's stack.
 struct InvocationData {
+  InvocationData() = default;
+  /// For the per-invoke path: a constructor (not aggregate initialization) so that g++ stores
+  /// each member instead of first clearing the whole 160-byte tail with `rep stos`, whose
+  /// start-up cost was ~40% of dispatch's own time.
+  InvocationData(const InvokeContext &context, bool raw, JsonValue args, std::string_view args_text,
+                 std::span<const std::byte> body, std::span<const Header> headers, const StateRegistry *states,
+                 const acl::Policy *policy, const std::shared_ptr<const AppCore> *core) noexcept
+      : context(context), raw(raw), args(args), args_text(args_text), body(body), headers(headers), states(states),
+        policy(policy), core(core) {}
+  InvocationData(const InvocationData &) = delete;
+  InvocationData &operator=(const InvocationData &) = delete;
+
   InvokeContext context;
   bool raw = false;
   JsonValue args;
