@@ -384,3 +384,51 @@ TEST_CASE("invoke ids are unique per app and never 0, across threads and alterna
   }
   CHECK(total == threads * invokes);
 }
+
+namespace {
+/// decode_success must succeed exactly when decode does, with the same value.
+template <class T> int decode_disagreements(const ward::JsonValue &json) {
+  T fast{};
+  T slow{};
+  const bool fast_ok = ward::Codec<T>::decode_success(json, fast);
+  const bool slow_ok = ward::decode(json, slow).has_value();
+  return fast_ok != slow_ok || (fast_ok && fast != slow) ? 1 : 0;
+}
+} // namespace
+
+TEST_CASE("an argument's integer fast decode succeeds exactly when decode does, with the same value") {
+  int disagreements = -1;
+  int checked = 0;
+  ward::AppBuilder builder;
+  builder.command(
+      "check",
+      [&](ward::JsonValue values) {
+        disagreements = 0;
+        for (const auto value : *values.array()) {
+          ++checked;
+          disagreements += decode_disagreements<std::int8_t>(value) + decode_disagreements<std::uint8_t>(value) +
+                           decode_disagreements<std::int16_t>(value) + decode_disagreements<std::uint16_t>(value) +
+                           decode_disagreements<std::int32_t>(value) + decode_disagreements<std::uint32_t>(value) +
+                           decode_disagreements<std::int64_t>(value) + decode_disagreements<std::uint64_t>(value);
+        }
+        return 0;
+      },
+      ward::arg_names{"values"});
+  builder.command("narrow", [](std::int8_t a, std::uint16_t b) { return a + b; }, ward::arg_names{"a", "b"});
+  builder.capability(grant("check", {"check", "narrow"}));
+  const auto app = built(builder);
+  const auto response = invoke(app, "check",
+                               R"({"values":[0,1,-1,127,128,-128,-129,255,256,32767,32768,-32768,-32769,65535,65536,
+                                  2147483647,2147483648,-2147483648,-2147483649,4294967295,4294967296,
+                                  9223372036854775807,9223372036854775808,-9223372036854775808,
+                                  18446744073709551615,1.5,1e3,"3",null,true,[],{}]})");
+  REQUIRE(response.ok());
+  CHECK(checked == 32);
+  CHECK(disagreements == 0);
+  // Through a bound command: the fast path answers, the slow path keeps its exact errors.
+  CHECK(body(invoke(app, "narrow", R"({"a":-5,"b":65535})")) == "65530");
+  const auto out_of_range = invoke(app, "narrow", R"({"a":128,"b":1})");
+  CHECK(out_of_range.code != errc::ok);
+  CHECK(body(out_of_range).find("invalid args `a` for command `narrow`") != std::string::npos);
+  CHECK(invoke(app, "narrow", R"({"a":1,"b":"2"})").code == out_of_range.code);
+}
