@@ -325,7 +325,7 @@ TEST_CASE("a handler that replaces the policy and invokes again keeps its own po
     // Nested on this thread, after add_capability returned: decided by the new policy.
     const auto inner = invoke_from(app, "inner", "main");
     // Computed from the outer request's (now replaced) policy, which must still be alive.
-    const auto outer_scopes = invocation.scopes().command.size();
+    const auto outer_scopes = invocation.scopes().command.allow.size();
     return inner.ok() ? static_cast<int>(outer_scopes) + 1 : -1;
   });
   builder.capability(grant("outer", {"outer"}));
@@ -404,7 +404,8 @@ TEST_CASE("an argument's integer fast decode succeeds exactly when decode does, 
       "check",
       [&](ward::JsonValue values) {
         disagreements = 0;
-        for (const auto value : *values.array()) {
+        const auto list = values.array(); // keep the optional alive across the loop
+        for (const auto value : *list) {
           ++checked;
           disagreements += decode_disagreements<std::int8_t>(value) + decode_disagreements<std::uint8_t>(value) +
                            decode_disagreements<std::int16_t>(value) + decode_disagreements<std::uint16_t>(value) +
