@@ -164,6 +164,23 @@ struct Codec<T, std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, boo
     }
     return success();
   }
+  /// decode's success path alone: true (and `out` set) exactly when decode succeeds. A bound
+  /// command's argument takes it first, because building and destroying a result<void> per
+  /// argument cost more than the decoding (its error's pointer is read back from two narrower
+  /// stores, which the CPU cannot forward); false sends the caller to decode for the error.
+  static bool decode_success(const JsonValue &json, T &out) noexcept {
+    if constexpr (std::is_signed_v<T>) {
+      std::int64_t value = 0;
+      if (!json.get(value) || value < std::numeric_limits<T>::min() || value > std::numeric_limits<T>::max())
+        return false;
+      out = static_cast<T>(value);
+    } else {
+      std::uint64_t value = 0;
+      if (!json.get(value) || value > std::numeric_limits<T>::max()) return false;
+      out = static_cast<T>(value);
+    }
+    return true;
+  }
   static void encode(JsonWriter &writer, T value) {
     if constexpr (std::is_signed_v<T>) writer.integer(value);
     else writer.unsigned_integer(value);

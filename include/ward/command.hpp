@@ -340,6 +340,10 @@ private:
         target.reject(missing_argument(command_, key));
         return false;
       }
+      if constexpr (requires { Codec<typename Slot::Value>::decode_success(*value, slot.value); }) {
+        if (Codec<typename Slot::Value>::decode_success(*value, slot.value)) [[likely]]
+          return true;
+      }
       auto decoded = ward::decode(*value, slot.value);
       if (!decoded) {
         target.reject(invalid_argument(command_, key, std::move(decoded).assume_error()));

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <utility>
 
 namespace ward {
 namespace detail {
@@ -62,35 +63,68 @@ namespace {
 /// of one app for the life of the process.
 std::atomic<std::uint64_t> last_policy_version{0};
 
-/// The policy this thread read last, with its version (0: none). It keeps that policy alive
-/// until the thread reads another app's or a newer one (or exits): memory, never a stale
-/// decision, since a reader uses it only when the app's current version is its version.
-struct ThreadPolicyCache {
-  std::uint64_t version = 0;
-  std::shared_ptr<const acl::Policy> policy;
-};
-thread_local ThreadPolicyCache thread_policy;
-
 } // namespace
 
-std::shared_ptr<const acl::Policy> AppCore::current_policy() const {
-  // Acquire pairs with the release in replace_policy: seeing version V means seeing the
-  // policy stored with it (which this thread cached when it last saw V).
-  const std::uint64_t version = policy_version.load(std::memory_order_acquire);
-  ThreadPolicyCache &cache = thread_policy;
-  if (cache.version == version) [[likely]]
-    return cache.policy;
+/// The reference that keeps a thread's cached policy alive until the thread caches another
+/// one (or exits): memory, never a stale decision, since a request uses the cache only when
+/// the app's current version is the cached version.
+struct PolicyPin::CacheReference {
+  std::shared_ptr<const acl::Policy> policy;
+  CacheReference() = default;
+  CacheReference(const CacheReference &) = delete;
+  CacheReference &operator=(const CacheReference &) = delete;
+  /// At thread exit: nothing may use the policy once it is released.
+  ~CacheReference() { thread_cache = ThreadCache{}; }
+};
+
+thread_local PolicyPin::CacheReference PolicyPin::cache_reference;
+
+void PolicyPin::pin_slowly(const AppCore &app) {
   std::shared_ptr<const acl::Policy> current;
   std::uint64_t current_version = 0;
   {
-    std::lock_guard lock(policy_mutex);
-    current = policy;
-    current_version = policy_version.load(std::memory_order_relaxed);
+    std::lock_guard lock(app.policy_mutex);
+    current = app.policy;
+    current_version = app.policy_version.load(std::memory_order_relaxed);
   }
-  // The previously cached policy may be released here, outside the lock.
-  cache.policy = current;
+  ThreadCache &cache = thread_cache;
+  if (cache.pins != 0) {
+    // An outer request on this thread (whose handler replaced the policy, then invoked again)
+    // still uses the cached policy: this request keeps its own reference instead.
+    policy_ = current.get();
+    owned_ = std::move(current);
+    return;
+  }
+  // The previously cached policy is released at the end of this function, after the cache
+  // stopped naming it and outside the lock.
+  std::shared_ptr<const acl::Policy> previous = std::exchange(cache_reference.policy, std::move(current));
   cache.version = current_version;
-  return current;
+  cache.policy = cache_reference.policy.get();
+  cache.pins = 1;
+  policy_ = cache.policy;
+  pinned_ = true;
+}
+
+std::shared_ptr<const acl::Policy> PolicyPin::share() const {
+  // Pinned, the thread's cache cannot change: its reference holds exactly `policy_`.
+  return pinned_ ? cache_reference.policy : owned_;
+}
+
+std::shared_ptr<const acl::Policy> AppCore::current_policy() const {
+  std::lock_guard lock(policy_mutex);
+  return policy;
+}
+
+std::uint64_t AppCore::fresh_unique_id() noexcept {
+  static std::atomic<std::uint64_t> last_id{0};
+  return last_id.fetch_add(1, std::memory_order_relaxed) + 1;
+}
+
+std::uint64_t AppCore::new_invoke_id_block() const noexcept {
+  // next_invoke_id starts at 1 and moves in whole blocks: no id is 0 or handed out twice.
+  const std::uint64_t first = next_invoke_id.fetch_add(invoke_ids_per_block, std::memory_order_relaxed);
+  thread_invoke_ids = InvokeIdBlock{unique_id, first + 1, first + invoke_ids_per_block};
+  return first;
 }
 
 void AppCore::replace_policy(std::shared_ptr<const acl::Policy> next) const {

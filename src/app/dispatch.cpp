@@ -308,30 +308,19 @@ DispatchOutcome dispatch(const std::shared_ptr<const AppCore> &app, const result
     return refuse_unknown(*app, envelope, response);
 
   // Default-deny: a command runs only if the policy in force now grants it to this request.
-  const auto policy = app->current_policy();
+  const PolicyPin policy(*app);
   const acl::AccessRequest access{envelope.command, envelope.window, envelope.webview, envelope.origin};
-  const std::uint64_t invoke_id = app->next_invoke_id.fetch_add(1, std::memory_order_relaxed);
+  const std::uint64_t invoke_id = app->new_invoke_id();
   if (!policy->allows(access)) [[unlikely]]
     return refuse_denied(*app, envelope, invoke_id, response);
 
   // Built in place (not default-constructed, then assigned): this runs on every invoke.
-  const InvocationData data{
-      .context = InvokeContext{envelope.command, envelope.window, envelope.webview, envelope.origin, invoke_id,
-                               envelope.callback_id, envelope.error_id},
-      .raw = envelope.raw,
-      .args = make_value(envelope.args),
-      .args_text = envelope.args_text,
-      .body = envelope.body,
-      .headers = envelope.headers,
-      .states = &app->states,
-      .policy = policy.get(),
-      .core = &app,
-      .scopes = nullptr,
-      .cancel = nullptr,
-      .app = std::nullopt,
-  };
+  const InvocationData data(InvokeContext{envelope.command, envelope.window, envelope.webview, envelope.origin,
+                                          invoke_id, envelope.callback_id, envelope.error_id},
+                            envelope.raw, make_value(envelope.args), envelope.args_text, envelope.body,
+                            envelope.headers, &app->states, policy.get(), &app);
   if (handler->execution() == Execution::executor)
-    return dispatch_async(app, envelope, *handler, data.context, policy, async_done);
+    return dispatch_async(app, envelope, *handler, data.context, policy.share(), async_done);
   const Invocation invocation(data);
 
   DispatchTarget target(app, envelope, data, async_done, response);

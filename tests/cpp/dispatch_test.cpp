@@ -12,6 +12,7 @@
 #include <limits>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -306,4 +307,129 @@ TEST_CASE("a thread's last command lookup never answers for another app, nor for
     const auto app = app_answering(value);
     CHECK(body(invoke(app, "same", "{}")) == std::to_string(value));
   }
+}
+
+TEST_CASE("a handler that replaces the policy and invokes again keeps its own policy alive, on many threads") {
+  // The outer request uses its thread's cached policy by raw pointer (pinned); the nested
+  // request must see the new policy without releasing the pinned one, and the thread's next
+  // request must see the newest policy. Sanitizer builds catch a pinned policy freed early.
+  constexpr int threads = 4;
+  constexpr int rounds = 25;
+  ward::AppBuilder builder;
+  builder.command("inner", [] { return 1; });
+  std::atomic<int> added{0};
+  builder.command("outer", [&](const ward::Invocation &invocation) -> int {
+    const int id = added.fetch_add(1);
+    const auto &app = invocation.app();
+    REQUIRE(app.add_capability(grant("inner-" + std::to_string(id), {"inner"})));
+    // Nested on this thread, after add_capability returned: decided by the new policy.
+    const auto inner = invoke_from(app, "inner", "main");
+    // Computed from the outer request's (now replaced) policy, which must still be alive.
+    const auto outer_scopes = invocation.scopes().command.allow.size();
+    return inner.ok() ? static_cast<int>(outer_scopes) + 1 : -1;
+  });
+  builder.capability(grant("outer", {"outer"}));
+  const auto app = built(builder);
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> invokers;
+  for (int t = 0; t < threads; ++t) {
+    invokers.emplace_back([&] {
+      for (int i = 0; i < rounds; ++i) {
+        const auto response = invoke_from(app, "outer", "main");
+        if (!response.ok() || body(response) != "1") wrong.fetch_add(1);
+      }
+    });
+  }
+  for (auto &invoker : invokers) invoker.join();
+  CHECK(wrong.load() == 0);
+  CHECK(added.load() == threads * rounds);
+  // This thread's next request reads the newest policy.
+  REQUIRE(app.add_capability(ward::acl::Source{
+      "deny.json", R"({"identifier":"deny","windows":["main"],"permissions":["deny-inner"]})", ward::acl::Format::json}));
+  CHECK(invoke_from(app, "inner", "main").code == errc::not_allowed);
+}
+
+TEST_CASE("invoke ids are unique per app and never 0, across threads and alternating apps") {
+  constexpr int threads = 4;
+  constexpr int invokes = 700; // several per-thread blocks of ids
+  std::mutex mutex;
+  std::map<std::uint64_t, int> seen[2];
+  const auto make = [&](int which) {
+    ward::AppBuilder builder;
+    builder.command("id", [&mutex, &seen, which](const ward::Invocation &invocation) -> int {
+      std::lock_guard lock(mutex);
+      ++seen[which][invocation.context().id];
+      return 0;
+    });
+    builder.capability(grant("id", {"id"}));
+    return built(builder);
+  };
+  const auto first = make(0);
+  const auto second = make(1);
+  std::vector<std::thread> invokers;
+  for (int t = 0; t < threads; ++t) {
+    invokers.emplace_back([&, t] {
+      for (int i = 0; i < invokes; ++i) (void)invoke_from((i + t) % 3 == 0 ? second : first, "id", "main");
+    });
+  }
+  for (auto &invoker : invokers) invoker.join();
+  int total = 0;
+  for (const auto &ids : seen) {
+    CHECK(ids.count(0) == 0);
+    for (const auto &[id, times] : ids) {
+      INFO(id);
+      CHECK(times == 1);
+      total += times;
+    }
+  }
+  CHECK(total == threads * invokes);
+}
+
+namespace {
+/// decode_success must succeed exactly when decode does, with the same value.
+template <class T> int decode_disagreements(const ward::JsonValue &json) {
+  T fast{};
+  T slow{};
+  const bool fast_ok = ward::Codec<T>::decode_success(json, fast);
+  const bool slow_ok = ward::decode(json, slow).has_value();
+  return fast_ok != slow_ok || (fast_ok && fast != slow) ? 1 : 0;
+}
+} // namespace
+
+TEST_CASE("an argument's integer fast decode succeeds exactly when decode does, with the same value") {
+  int disagreements = -1;
+  int checked = 0;
+  ward::AppBuilder builder;
+  builder.command(
+      "check",
+      [&](ward::JsonValue values) {
+        disagreements = 0;
+        const auto list = values.array(); // keep the optional alive across the loop
+        for (const auto value : *list) {
+          ++checked;
+          disagreements += decode_disagreements<std::int8_t>(value) + decode_disagreements<std::uint8_t>(value) +
+                           decode_disagreements<std::int16_t>(value) + decode_disagreements<std::uint16_t>(value) +
+                           decode_disagreements<std::int32_t>(value) + decode_disagreements<std::uint32_t>(value) +
+                           decode_disagreements<std::int64_t>(value) + decode_disagreements<std::uint64_t>(value);
+        }
+        return 0;
+      },
+      ward::arg_names{"values"});
+  builder.command("narrow", [](std::int8_t a, std::uint16_t b) { return a + b; }, ward::arg_names{"a", "b"});
+  builder.capability(grant("check", {"check", "narrow"}));
+  const auto app = built(builder);
+  const auto response = invoke(app, "check",
+                               R"({"values":[0,1,-1,127,128,-128,-129,255,256,32767,32768,-32768,-32769,65535,65536,
+                                  2147483647,2147483648,-2147483648,-2147483649,4294967295,4294967296,
+                                  9223372036854775807,9223372036854775808,-9223372036854775808,
+                                  18446744073709551615,1.5,1e3,"3",null,true,[],{}]})");
+  REQUIRE(response.ok());
+  CHECK(checked == 32);
+  CHECK(disagreements == 0);
+  // Through a bound command: the fast path answers, the slow path keeps its exact errors.
+  CHECK(body(invoke(app, "narrow", R"({"a":-5,"b":65535})")) == "65530");
+  const auto out_of_range = invoke(app, "narrow", R"({"a":128,"b":1})");
+  CHECK(out_of_range.code != errc::ok);
+  CHECK(body(out_of_range).find("invalid args `a` for command `narrow`") != std::string::npos);
+  CHECK(invoke(app, "narrow", R"({"a":1,"b":"2"})").code == out_of_range.code);
 }
