@@ -1,5 +1,7 @@
 #include <ward/names.hpp>
 
+#include "name_bytes.hpp"
+
 #include <algorithm>
 #include <array>
 
@@ -8,19 +10,7 @@
 namespace ward {
 namespace {
 
-constexpr bool is_ascii_alnum(unsigned char c) noexcept {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
-/// ASCII bytes allowed in a command name, and in a label (bytes >= 0x80 are handled apart).
-constexpr std::array<bool, 256> ascii_table(std::string_view punctuation) {
-  std::array<bool, 256> table{};
-  for (int c = 0; c < 0x80; ++c) table[static_cast<std::size_t>(c)] = is_ascii_alnum(static_cast<unsigned char>(c));
-  for (char c : punctuation) table[static_cast<unsigned char>(c)] = true;
-  return table;
-}
-constexpr auto command_name_bytes = ascii_table("_-.:|");
-constexpr auto label_ascii_bytes = ascii_table("-/:_");
+using detail::label_ascii_bytes;
 
 /// The general label check, for labels with a byte >= 0x80: those belong to the UTF-8 letters
 /// Tauri also accepts, so then the whole must be UTF-8.
@@ -60,10 +50,7 @@ result<Label> Label::parse(std::string_view label) {
   return Label(std::string(label));
 }
 
-bool is_valid_command_name(std::string_view name) noexcept {
-  if (name.empty() || name.size() > CommandName::max_length) return false;
-  return std::all_of(name.begin(), name.end(), [](char c) { return command_name_bytes[static_cast<unsigned char>(c)]; });
-}
+bool is_valid_command_name(std::string_view name) noexcept { return detail::is_valid_command_name_inline(name); }
 
 bool is_valid_state_name(std::string_view name) noexcept {
   return !name.empty() && name.size() <= 256 && name.find('\0') == std::string_view::npos;

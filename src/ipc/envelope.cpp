@@ -3,6 +3,7 @@
 
 #include "ipc/invoke_key.hpp"
 #include "ipc/request_fields.hpp"
+#include "name_bytes.hpp"
 
 #include <algorithm>
 #include <bit>
@@ -54,6 +55,42 @@ std::string_view trim(std::string_view text) noexcept {
 
 [[gnu::cold, gnu::noinline]] Error bad_invoke_key() { return Error(errc::invalid_invoke_key, "invalid invoke key"); }
 
+/// The headers the envelope reads, found in one pass; null when absent. (Pointers rather than
+/// optionals: four of them are zeroed with two stores, where 96 bytes of optionals took a
+/// `rep stos` that cost more than the scan.)
+struct KnownHeaders {
+  const Header *content_type = nullptr;
+  const Header *callback = nullptr;
+  const Header *error = nullptr;
+  const Header *invoke_key = nullptr;
+};
+
+/// Inlined into read_request, its one caller: returned from a call, the four pointers went
+/// through memory and back.
+[[gnu::always_inline]] inline KnownHeaders scan_headers(std::span<const Header> headers) noexcept {
+  // One pass, and the four names differ in length, so each header costs one size switch and at
+  // most one case-insensitive comparison.
+  KnownHeaders known;
+  for (const auto &header : headers) {
+    switch (header.name.size()) {
+    case 12:
+      if (!known.content_type && iequals_literal(header.name, "Content-Type")) known.content_type = &header;
+      break;
+    case 14:
+      if (!known.callback && iequals_literal(header.name, "Tauri-Callback")) known.callback = &header;
+      break;
+    case 11:
+      if (!known.error && iequals_literal(header.name, "Tauri-Error")) known.error = &header;
+      break;
+    case 16:
+      if (!known.invoke_key && iequals_literal(header.name, "Tauri-Invoke-Key")) known.invoke_key = &header;
+      break;
+    default: break;
+    }
+  }
+  return known;
+}
+
 /// Reads an optional callback-id header into `out`: 0 when absent or invalid. False if present
 /// but invalid.
 bool read_callback_id(const Header *header, std::uint32_t &out) noexcept {
@@ -66,13 +103,23 @@ bool same_text(std::string_view a, std::string_view b) noexcept {
   return a.size() == b.size() && (a.data() == b.data() || std::memcmp(a.data(), b.data(), a.size()) == 0);
 }
 
-result<void> read_labels(std::string_view origin, std::string_view window, std::string_view webview,
-                         Envelope &envelope) {
-  if (!Label::is_valid(window)) return bad_request("invalid window label");
+/// Label::is_valid, with the ASCII labels hosts send ("main") checked inline.
+bool is_valid_label(std::string_view label) noexcept { return is_plain_ascii_label(label) || Label::is_valid(label); }
+
+/// The message of the first problem with the labels or the origin; null when there is none. A
+/// plain pointer rather than a result<void>, so the usual answer comes back in a register.
+const char *label_problem(std::string_view origin, std::string_view window, std::string_view webview) noexcept {
+  if (!is_valid_label(window)) return "invalid window label";
   // Tauri names a window's main webview after the window, so the second check is usually the
   // first one again.
-  if (!same_text(webview, window) && !Label::is_valid(webview)) return bad_request("invalid webview label");
-  if (origin.size() > max_origin_bytes) return bad_request("origin URL is too long");
+  if (!same_text(webview, window) && !is_valid_label(webview)) return "invalid webview label";
+  if (origin.size() > max_origin_bytes) return "origin URL is too long";
+  return nullptr;
+}
+
+result<void> read_labels(std::string_view origin, std::string_view window, std::string_view webview,
+                         Envelope &envelope) {
+  if (const char *problem = label_problem(origin, window, webview)) return bad_request(problem);
   envelope.origin = origin;
   envelope.window = window;
   envelope.webview = webview;
@@ -143,12 +190,12 @@ result<void> read_byte_array(simdjson::dom::element payload, Envelope &envelope)
   simdjson::dom::array bytes;
   if (payload.get(bytes) != simdjson::SUCCESS)
     return Error(errc::invalid_args, "invalid args: a raw payload must be an array of byte values");
-  envelope.owned_body.reserve(bytes.size());
+  envelope.message_storage->body.reserve(bytes.size());
   for (auto element : bytes) {
     std::uint64_t byte = 0;
     if (element.get(byte) != simdjson::SUCCESS || byte > 255)
       return Error(errc::invalid_args, "invalid args: a raw payload must be an array of byte values");
-    envelope.owned_body.push_back(static_cast<std::byte>(byte));
+    envelope.message_storage->body.push_back(static_cast<std::byte>(byte));
   }
   return success();
 }
@@ -166,9 +213,9 @@ result<void> read_message_headers(simdjson::dom::object message, Envelope &envel
     std::string_view value;
     if (member.value.get(value) != simdjson::SUCCESS)
       return bad_request("invalid IPC message: header `" + std::string(member.key) + "` must be a string");
-    envelope.owned_headers.push_back(Header{member.key, value});
+    envelope.message_storage->headers.push_back(Header{member.key, value});
   }
-  envelope.headers = envelope.owned_headers;
+  envelope.headers = envelope.message_storage->headers;
   return success();
 }
 
@@ -185,8 +232,15 @@ result<void> read_request(const Request &request, const Limits &limits, std::str
   if (!known.invoke_key || !invoke_key_matches(invoke_key, known.invoke_key->value)) return bad_invoke_key();
   if (!callback_ok) return bad_callback_id("Tauri-Callback");
   if (!error_ok) return bad_callback_id("Tauri-Error");
-  WARD_TRY(read_labels(request.origin, request.window, request.webview, envelope));
-  WARD_TRY_ASSIGN(envelope.command, read_command(request.url, envelope.command_buffer));
+  if (const char *problem = label_problem(request.origin, request.window, request.webview)) return bad_request(problem);
+  envelope.origin = request.origin;
+  envelope.window = request.window;
+  envelope.webview = request.webview;
+  // The fast path writes the view straight into the envelope: a result<std::string_view> built on
+  // the stack was stored as two words and reloaded as one 16-byte copy, a store-forwarding stall
+  // that cost more than the rest of the command check.
+  if (!plain_command(request.url, envelope.command))
+    WARD_TRY_ASSIGN(envelope.command, decode_command_general(request.url, envelope.command_buffer));
   if (request.body.size() > limits.max_body_bytes)
     return limit_exceeded("max_body_bytes", limits.max_body_bytes, "request body");
   BodyType type = BodyType::json;
@@ -207,6 +261,7 @@ result<void> read_message(const MessageRequest &request, const Limits &limits, s
   auto parsed = ParsedDocument::parse(request.message, limits, "IPC message");
   if (!parsed) return std::move(parsed).assume_error();
   envelope.document.emplace(std::move(parsed).assume_value());
+  envelope.message_storage.emplace();
   simdjson::dom::object message;
   if (envelope.document->root().get(message) != simdjson::SUCCESS)
     return bad_request("invalid IPC message: expected a JSON object");
@@ -234,7 +289,7 @@ result<void> read_message(const MessageRequest &request, const Limits &limits, s
   if (type == BodyType::raw) {
     envelope.raw = true;
     if (has_payload) WARD_TRY(read_byte_array(payload, envelope));
-    envelope.body = envelope.owned_body;
+    envelope.body = envelope.message_storage->body;
     use_no_args(envelope);
     return success();
   }
@@ -243,35 +298,11 @@ result<void> read_message(const MessageRequest &request, const Limits &limits, s
   } else {
     if (!payload.is_object()) return args_not_object();
     envelope.args = payload;
-    envelope.owned_args_text = simdjson::minify(payload);
-    envelope.args_text = envelope.owned_args_text;
+    envelope.message_storage->args_text = simdjson::minify(payload);
+    envelope.args_text = envelope.message_storage->args_text;
   }
   envelope.body = std::as_bytes(std::span(envelope.args_text.data(), envelope.args_text.size()));
   return success();
-}
-
-KnownHeaders scan_headers(std::span<const Header> headers) noexcept {
-  // One pass, and the four names differ in length, so each header costs one size switch and at
-  // most one case-insensitive comparison.
-  KnownHeaders known;
-  for (const auto &header : headers) {
-    switch (header.name.size()) {
-    case 12:
-      if (!known.content_type && iequals_literal(header.name, "Content-Type")) known.content_type = &header;
-      break;
-    case 14:
-      if (!known.callback && iequals_literal(header.name, "Tauri-Callback")) known.callback = &header;
-      break;
-    case 11:
-      if (!known.error && iequals_literal(header.name, "Tauri-Error")) known.error = &header;
-      break;
-    case 16:
-      if (!known.invoke_key && iequals_literal(header.name, "Tauri-Invoke-Key")) known.invoke_key = &header;
-      break;
-    default: break;
-    }
-  }
-  return known;
 }
 
 std::optional<std::string_view> find_header(std::span<const Header> headers, std::string_view name) noexcept {

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -40,9 +41,15 @@ struct Envelope {
   std::string_view args_text;        ///< the arguments as JSON text
 
   char command_buffer[CommandName::max_length];
-  std::vector<std::byte> owned_body; ///< postMessage raw payload (bytes arrive as a JSON array)
-  std::vector<Header> owned_headers; ///< postMessage options.headers
-  std::string owned_args_text;       ///< postMessage payload, re-serialized
+
+  /// What only the postMessage form owns. Apart in an optional, so that a custom-protocol
+  /// request (the usual one) builds and destroys one flag rather than two vectors and a string.
+  struct MessageStorage {
+    std::vector<std::byte> body;   ///< raw payload (bytes arrive as a JSON array)
+    std::vector<Header> headers;   ///< options.headers
+    std::string args_text;         ///< payload, re-serialized
+  };
+  std::optional<MessageStorage> message_storage;
 };
 
 /// Reads the custom-protocol form. On failure the envelope still carries the callback ids read
@@ -53,22 +60,6 @@ result<void> read_request(const Request &request, const Limits &limits, std::str
 /// Reads the postMessage form.
 result<void> read_message(const MessageRequest &request, const Limits &limits, std::string_view invoke_key,
                           Envelope &envelope);
-
-/// The headers the envelope reads, found in one pass; null when absent. (Pointers rather than
-/// optionals: four of them are zeroed with two stores, where 96 bytes of optionals took a
-/// `rep stos` that cost more than the scan.)
-struct KnownHeaders {
-  const Header *content_type = nullptr;
-  const Header *callback = nullptr;
-  const Header *error = nullptr;
-  const Header *invoke_key = nullptr;
-
-  static std::optional<std::string_view> value(const Header *header) noexcept {
-    if (!header) return std::nullopt;
-    return header->value;
-  }
-};
-KnownHeaders scan_headers(std::span<const Header> headers) noexcept;
 
 /// Case-insensitive header lookup.
 std::optional<std::string_view> find_header(std::span<const Header> headers, std::string_view name) noexcept;

@@ -7,6 +7,8 @@
 #include <ward/error.hpp>
 #include <ward/names.hpp>
 
+#include "name_bytes.hpp"
+
 #include <bit>
 #include <cstddef>
 #include <cstdint>
@@ -99,7 +101,7 @@ inline bool plain_command(std::string_view url, std::string_view &command) noexc
     return false;
   }
   const std::string_view name = url.substr(prefix);
-  if (!is_valid_command_name(name)) return false;
+  if (!is_valid_command_name_inline(name)) return false;
   command = name;
   return true;
 }

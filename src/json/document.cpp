@@ -13,8 +13,18 @@ namespace {
 /// memory on a thread forever.
 constexpr std::size_t retained_capacity = 1u << 20;
 
+/// A parser with the capacity and depth it was last allocated for. The copies sit beside the
+/// pointer, so checking that a warm parser fits takes one load from this slot rather than a
+/// chase through the parser and its implementation (which stalled every parse). Only
+/// prepare_parser allocates, and it refreshes them; parse() never grows a parser that fits.
+struct ParserSlot {
+  std::unique_ptr<simdjson::dom::parser> parser;
+  std::size_t capacity = 0;
+  std::size_t depth = 0;
+};
+
 struct ParserStack {
-  std::vector<std::unique_ptr<simdjson::dom::parser>> parsers;
+  std::vector<ParserSlot> slots;
   std::size_t in_use = 0;
 };
 
@@ -103,25 +113,29 @@ bool fits_limits_by_size(std::size_t size, const Limits &limits) noexcept {
          size / 5 <= limits.max_object_keys;
 }
 
-/// True if `parser` can take `size` bytes at `depth` as it is: the depth it was made for, the
-/// capacity, and not so large that it should be released for a small document.
-bool parser_fits(const simdjson::dom::parser &parser, std::size_t size, std::size_t depth) noexcept {
-  return parser.max_depth() == depth && parser.capacity() >= size &&
-         !(parser.capacity() > retained_capacity && size <= retained_capacity);
+/// True if the parser of `slot` can take `size` bytes at `depth` as it is: the depth it was
+/// made for, the capacity, and not so large that it should be released for a small document.
+bool parser_fits(const ParserSlot &slot, std::size_t size, std::size_t depth) noexcept {
+  return slot.depth == depth && slot.capacity >= size && !(slot.capacity > retained_capacity && size <= retained_capacity);
 }
 
 /// The parser of `slot`, made, replaced or grown as needed for `size` bytes at `depth`.
 [[gnu::noinline]] result<simdjson::dom::parser *> prepare_parser(ParserStack &stack, std::size_t slot, std::size_t size,
                                                                  std::size_t depth, std::string_view what) {
-  if (slot == stack.parsers.size()) stack.parsers.push_back(std::make_unique<simdjson::dom::parser>());
-  if (stack.parsers[slot]->capacity() > retained_capacity && size <= retained_capacity)
-    stack.parsers[slot] = std::make_unique<simdjson::dom::parser>(); // drops its buffers, too
-  auto &parser = *stack.parsers[slot];
+  if (slot == stack.slots.size()) stack.slots.push_back(ParserSlot{std::make_unique<simdjson::dom::parser>()});
+  auto &entry = stack.slots[slot];
+  if (entry.parser->capacity() > retained_capacity && size <= retained_capacity)
+    entry.parser = std::make_unique<simdjson::dom::parser>(); // drops its buffers, too
+  auto &parser = *entry.parser;
   if (parser.max_depth() != depth || parser.capacity() < size) {
     const std::size_t capacity = std::max<std::size_t>(size, 4096);
-    if (parser.allocate(capacity, depth) != simdjson::SUCCESS)
+    if (parser.allocate(capacity, depth) != simdjson::SUCCESS) {
+      entry.capacity = entry.depth = 0; // whatever allocate left, the next parse prepares again
       return Error(errc::out_of_memory, "out of memory while parsing " + std::string(what));
+    }
   }
+  entry.capacity = parser.capacity();
+  entry.depth = parser.max_depth();
   return &parser;
 }
 
@@ -186,8 +200,10 @@ result<void> ParsedDocument::parse_into(std::optional<ParsedDocument> &lease, st
   const std::size_t slot = stack.in_use;
   // simdjson refuses a document as deep as its max_depth; ward's limit is the deepest allowed.
   const std::size_t depth = std::min<std::size_t>(limits.max_depth, max_supported_depth) + 1;
-  simdjson::dom::parser *parser = slot < stack.parsers.size() ? stack.parsers[slot].get() : nullptr;
-  if (!parser || !parser_fits(*parser, text.size(), depth)) [[unlikely]]
+  simdjson::dom::parser *parser = nullptr;
+  if (slot < stack.slots.size() && parser_fits(stack.slots[slot], text.size(), depth)) [[likely]]
+    parser = stack.slots[slot].parser.get();
+  else
     WARD_TRY_ASSIGN(parser, prepare_parser(stack, slot, text.size(), depth, what));
 
   simdjson::dom::element root;

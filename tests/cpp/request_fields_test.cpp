@@ -6,9 +6,11 @@
 
 #include "ipc/invoke_key.hpp"
 #include "ipc/request_fields.hpp"
+#include "name_bytes.hpp"
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <string>
@@ -210,6 +212,38 @@ TEST_CASE("labels: the ASCII fast path accepts exactly what the rule accepts") {
   for (const auto &label : labels) {
     INFO('"' << label << '"');
     CHECK(ward::Label::is_valid(label) == label_by_definition(label));
+    // The request path's inline check only ever accepts, and accepts every ASCII label.
+    const bool ascii = std::all_of(label.begin(), label.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+    CHECK(ward::detail::is_plain_ascii_label(label) == (ascii && label_by_definition(label)));
+  }
+}
+
+namespace {
+
+/// The command-name rule as ward states it: 1..256 bytes of ASCII letters, digits and `_ - . : |`.
+bool command_name_by_definition(std::string_view name) {
+  if (name.empty() || name.size() > 256) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           std::string_view("_-.:|").find(c) != std::string_view::npos;
+  });
+}
+
+} // namespace
+
+TEST_CASE("command names: the inline check and is_valid_command_name accept exactly what the rule accepts") {
+  std::vector<std::string> names = {"", "add", "plugin:demo|ping", "a.b-c_d", std::string(256, 'a'),
+                                    std::string(257, 'a'), std::string(255, 'a') + "/"};
+  for (int c = 0; c < 256; ++c) {
+    const char byte = static_cast<char>(c);
+    names.push_back(std::string(1, byte));
+    names.push_back("ad" + std::string(1, byte) + "d");
+    names.push_back(std::string(255, 'a') + std::string(1, byte));
+  }
+  for (const auto &name : names) {
+    INFO('"' << name << '"');
+    CHECK(ward::detail::is_valid_command_name_inline(name) == command_name_by_definition(name));
+    CHECK(ward::is_valid_command_name(name) == command_name_by_definition(name));
   }
 }
 
