@@ -73,8 +73,14 @@ struct PolicyPin::CacheReference {
   CacheReference() = default;
   CacheReference(const CacheReference &) = delete;
   CacheReference &operator=(const CacheReference &) = delete;
-  /// At thread exit: nothing may use the policy once it is released.
-  ~CacheReference() { thread_cache = ThreadCache{}; }
+  /// At thread exit. A request made later on this thread (by a thread_local destroyed after
+  /// this one) must neither use the released policy nor touch this destroyed reference: it
+  /// finds `reference_gone` and keeps its own reference instead.
+  ~CacheReference() {
+    policy.reset();
+    thread_cache = ThreadCache{};
+    thread_cache.reference_gone = true;
+  }
 };
 
 thread_local PolicyPin::CacheReference PolicyPin::cache_reference;
@@ -88,9 +94,10 @@ void PolicyPin::pin_slowly(const AppCore &app) {
     current_version = app.policy_version.load(std::memory_order_relaxed);
   }
   ThreadCache &cache = thread_cache;
-  if (cache.pins != 0) {
+  if (cache.pins != 0 || cache.reference_gone) {
     // An outer request on this thread (whose handler replaced the policy, then invoked again)
-    // still uses the cached policy: this request keeps its own reference instead.
+    // still uses the cached policy, or the thread is exiting: this request keeps its own
+    // reference instead.
     policy_ = current.get();
     owned_ = std::move(current);
     return;

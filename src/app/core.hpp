@@ -239,6 +239,7 @@ private:
     std::uint64_t version;
     const acl::Policy *policy;
     std::uint64_t pins;
+    bool reference_gone; ///< the thread is exiting: its cache_reference is destroyed
   };
   static inline thread_local constinit ThreadCache thread_cache{};
   struct CacheReference;                             // app.cpp

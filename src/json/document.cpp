@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace ward::detail {
@@ -28,9 +29,50 @@ struct ParserStack {
   std::size_t in_use = 0;
 };
 
+/// The thread's parsers. Reached through a trivially destructible pointer rather than a
+/// thread_local ParserStack, so that a request made at thread exit, from a thread_local
+/// destroyed after ward's (a host's), finds no destroyed stack: it gets a stack of its own,
+/// freed when its last document is.
+struct ThreadParsers {
+  ParserStack *stack; ///< owned: freed by ParserStackOwner, or by release() once exiting
+  bool exiting;       ///< the owner is gone: a stack made now lives only while in use
+};
+constinit thread_local ThreadParsers thread_parsers_state{};
+
+void free_thread_parsers() noexcept {
+  std::unique_ptr<ParserStack> owned(std::exchange(thread_parsers_state.stack, nullptr));
+}
+
+struct ParserStackOwner {
+  ParserStackOwner() = default;
+  ParserStackOwner(const ParserStackOwner &) = delete;
+  ParserStackOwner &operator=(const ParserStackOwner &) = delete;
+  ~ParserStackOwner() {
+    thread_parsers_state.exiting = true;
+    if (thread_parsers_state.stack && thread_parsers_state.stack->in_use == 0) free_thread_parsers();
+  }
+};
+
+[[gnu::noinline]] ParserStack &make_thread_parsers() {
+  if (!thread_parsers_state.exiting) {
+    thread_local ParserStackOwner owner; // its destructor frees the stack at thread exit
+    (void)owner;
+  }
+  thread_parsers_state.stack = std::make_unique<ParserStack>().release();
+  return *thread_parsers_state.stack;
+}
+
 ParserStack &thread_parsers() {
-  thread_local ParserStack stack;
-  return stack;
+  if (ParserStack *stack = thread_parsers_state.stack) [[likely]]
+    return *stack;
+  return make_thread_parsers();
+}
+
+/// Gives the parser of `slot` (and every one above it) back.
+void release_parsers_from(std::size_t slot) noexcept {
+  thread_parsers_state.stack->in_use = slot;
+  if (slot == 0 && thread_parsers_state.exiting) [[unlikely]]
+    free_thread_parsers();
 }
 
 
@@ -201,15 +243,23 @@ result<void> ParsedDocument::parse_into(std::optional<ParsedDocument> &lease, st
   // simdjson refuses a document as deep as its max_depth; ward's limit is the deepest allowed.
   const std::size_t depth = std::min<std::size_t>(limits.max_depth, max_supported_depth) + 1;
   simdjson::dom::parser *parser = nullptr;
-  if (slot < stack.slots.size() && parser_fits(stack.slots[slot], text.size(), depth)) [[likely]]
+  if (slot < stack.slots.size() && parser_fits(stack.slots[slot], text.size(), depth)) [[likely]] {
     parser = stack.slots[slot].parser.get();
-  else
-    WARD_TRY_ASSIGN(parser, prepare_parser(stack, slot, text.size(), depth, what));
+  } else {
+    auto prepared = prepare_parser(stack, slot, text.size(), depth, what);
+    if (!prepared) {
+      release_parsers_from(slot); // at thread exit, an unused stack is freed
+      return std::move(prepared).assume_error();
+    }
+    parser = prepared.assume_value();
+  }
 
   simdjson::dom::element root;
   if (const auto parse_error = parser->parse(text.data(), text.size(), true).get(root);
-      parse_error != simdjson::SUCCESS) [[unlikely]]
+      parse_error != simdjson::SUCCESS) [[unlikely]] {
+    release_parsers_from(slot);
     return parse_failure(parse_error, limits, what);
+  }
 
   ++stack.in_use;
   lease.emplace(Key(), slot, root);
@@ -228,9 +278,7 @@ ParsedDocument::ParsedDocument(ParsedDocument &&other) noexcept
 }
 
 ParsedDocument::~ParsedDocument() {
-  if (!owns_slot_) return;
-  auto &stack = thread_parsers();
-  stack.in_use = slot_;
+  if (owns_slot_) release_parsers_from(slot_);
 }
 
 } // namespace ward::detail
