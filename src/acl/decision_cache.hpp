@@ -11,6 +11,7 @@
 // taken the decision is still made, just not cached: the memory per policy stays bounded.
 
 #include "app/strings.hpp"
+#include "unique_id.hpp"
 
 #include <ward/acl.hpp>
 
@@ -167,12 +168,7 @@ private:
   };
   static inline thread_local RecentHit recent_hit; // zero-initialized, like every thread_local
 
-  static std::uint64_t next_id() noexcept {
-    static std::atomic<std::uint64_t> last_id{0};
-    return last_id.fetch_add(1, std::memory_order_relaxed) + 1;
-  }
-
-  const std::uint64_t id_ = next_id();
+  const std::uint64_t id_ = ward::detail::process_unique_id();
   std::array<std::atomic<const Entry *>, slot_count> slots_{};
   mutable std::mutex mutex_;
   std::size_t size_ = 0;

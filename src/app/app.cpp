@@ -42,7 +42,6 @@ void *find_state(const StateRegistry &registry, std::type_index type) noexcept {
 void *find_state(const StateRegistry &registry, std::string_view name) noexcept { return registry.named(name); }
 
 void CommandIndex::build(CommandTable table) {
-  static std::atomic<std::uint64_t> last_id{0};
   table_ = std::move(table);
   std::size_t size = 2;
   while (size < 2 * table_.size()) size *= 2;
@@ -54,16 +53,8 @@ void CommandIndex::build(CommandTable table) {
     while (slots_[at].handler) at = (at + 1) & mask_;
     slots_[at] = Slot{hash, name, handler.get()};
   }
-  id_ = last_id.fetch_add(1, std::memory_order_relaxed) + 1;
+  id_ = process_unique_id();
 }
-
-namespace {
-
-/// Every policy an app installs gets the next of these, so a version names exactly one policy
-/// of one app for the life of the process.
-std::atomic<std::uint64_t> last_policy_version{0};
-
-} // namespace
 
 /// The reference that keeps a thread's cached policy alive until the thread caches another
 /// one (or exits): memory, never a stale decision, since a request uses the cache only when
@@ -122,11 +113,6 @@ std::shared_ptr<const acl::Policy> AppCore::current_policy() const {
   return policy;
 }
 
-std::uint64_t AppCore::fresh_unique_id() noexcept {
-  static std::atomic<std::uint64_t> last_id{0};
-  return last_id.fetch_add(1, std::memory_order_relaxed) + 1;
-}
-
 std::uint64_t AppCore::new_invoke_id_block() const noexcept {
   // next_invoke_id starts at 1 and moves in whole blocks: no id is 0 or handed out twice.
   const std::uint64_t first = next_invoke_id.fetch_add(invoke_ids_per_block, std::memory_order_relaxed);
@@ -135,7 +121,9 @@ std::uint64_t AppCore::new_invoke_id_block() const noexcept {
 }
 
 void AppCore::replace_policy(std::shared_ptr<const acl::Policy> next) const {
-  const std::uint64_t version = last_policy_version.fetch_add(1, std::memory_order_relaxed) + 1;
+  // Every policy an app installs gets a fresh number: a version names exactly one policy of one
+  // app for the life of the process.
+  const std::uint64_t version = process_unique_id();
   std::lock_guard lock(policy_mutex);
   policy.swap(next); // the old policy is released after the lock, below, by `next`
   policy_version.store(version, std::memory_order_release);

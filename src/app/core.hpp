@@ -8,6 +8,7 @@
 #include "live/executor.hpp"
 #include "live/inflight.hpp"
 #include "live/resource_table.hpp"
+#include "unique_id.hpp"
 
 #include <ward/app.hpp>
 #include <ward/command.hpp>
@@ -151,7 +152,7 @@ struct AppCore {
     return new_invoke_id_block();
   }
   /// Unique across every app of the process (never 0): names this app in the threads' caches.
-  const std::uint64_t unique_id = fresh_unique_id();
+  const std::uint64_t unique_id = process_unique_id();
   mutable std::atomic<std::uint64_t> next_invoke_id{1}; ///< the first id of the next block
 
   // --- the live half ---------------------------------------------------------------------------
@@ -195,7 +196,6 @@ private:
   };
   // Trivially destructible and constant-initialized: reading it needs no guard.
   static inline thread_local constinit InvokeIdBlock thread_invoke_ids{};
-  static std::uint64_t fresh_unique_id() noexcept;
   [[gnu::noinline]] std::uint64_t new_invoke_id_block() const noexcept;
 };
 

@@ -38,17 +38,7 @@ inline bool iequals(std::string_view a, std::string_view b) noexcept {
   return std::memcmp(a.data(), b.data(), a.size()) == 0 || iequals_folded(a, b);
 }
 
-std::string_view trim(std::string_view text) noexcept {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
-
 /// The error builders are out of line and cold, so the hot path carries no string building.
-[[gnu::cold, gnu::noinline]] Error bad_request(std::string_view message) {
-  return Error(errc::invalid_request, std::string(message));
-}
-
 [[gnu::cold, gnu::noinline]] Error bad_callback_id(std::string_view name) {
   return bad_request("invalid `" + std::string(name) + "` header: expected an unsigned 32-bit integer");
 }
@@ -236,11 +226,7 @@ result<void> read_request(const Request &request, const Limits &limits, std::str
   envelope.origin = request.origin;
   envelope.window = request.window;
   envelope.webview = request.webview;
-  // The fast path writes the view straight into the envelope: a result<std::string_view> built on
-  // the stack was stored as two words and reloaded as one 16-byte copy, a store-forwarding stall
-  // that cost more than the rest of the command check.
-  if (!plain_command(request.url, envelope.command))
-    WARD_TRY_ASSIGN(envelope.command, decode_command_general(request.url, envelope.command_buffer));
+  WARD_TRY(read_command(request.url, envelope.command_buffer, envelope.command));
   if (request.body.size() > limits.max_body_bytes)
     return limit_exceeded("max_body_bytes", limits.max_body_bytes, "request body");
   BodyType type = BodyType::json;

@@ -3,9 +3,10 @@
 
 #include <ward/error.hpp>
 
+#include "app/strings.hpp"
+
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -27,13 +28,7 @@ namespace key_compare {
 template <std::size_t size> std::uint64_t bytes_difference(const char *expected, const char *provided) noexcept {
   static_assert(size % 8 == 0);
   std::uint64_t difference = 0;
-  for (std::size_t i = 0; i < size; i += 8) {
-    std::uint64_t expected_word;
-    std::uint64_t provided_word;
-    std::memcpy(&expected_word, expected + i, sizeof expected_word);
-    std::memcpy(&provided_word, provided + i, sizeof provided_word);
-    difference |= expected_word ^ provided_word;
-  }
+  for (std::size_t i = 0; i < size; i += 8) difference |= load_bytes(expected + i, 8) ^ load_bytes(provided + i, 8);
   return difference;
 }
 

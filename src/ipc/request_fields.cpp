@@ -6,12 +6,6 @@
 namespace ward::detail {
 namespace {
 
-std::string_view trim_blanks(std::string_view text) noexcept {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
-
 int hex_value(char c) noexcept {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -43,12 +37,12 @@ std::string_view url_path(std::string_view url) noexcept {
   return url;
 }
 
-Error bad_url(std::string message) { return Error(errc::invalid_request, std::move(message)); }
-
 } // namespace
 
+Error bad_request(std::string_view message) { return Error(errc::invalid_request, std::string(message)); }
+
 bool parse_callback_id_general(std::string_view header, std::uint32_t &out) noexcept {
-  const std::string_view text = trim_blanks(header);
+  const std::string_view text = trim(header);
   if (text.empty()) return false;
   std::size_t first = 0; // leading zeros are fine, as for std::from_chars
   while (first + 1 < text.size() && text[first] == '0') ++first;
@@ -72,18 +66,18 @@ result<std::string_view> decode_command_general(std::string_view url, CommandBuf
     if (c == '%') {
       const int high = i + 2 < path.size() ? hex_value(path[i + 1]) : -1;
       const int low = i + 2 < path.size() ? hex_value(path[i + 2]) : -1;
-      if (high < 0 || low < 0) return bad_url("invalid percent-encoding in the request URL");
+      if (high < 0 || low < 0) return bad_request("invalid percent-encoding in the request URL");
       c = static_cast<char>(high * 16 + low);
       i += 2;
     }
-    if (length == buffer.size()) return bad_url("command name in the request URL is too long");
+    if (length == buffer.size()) return bad_request("command name in the request URL is too long");
     buffer[length++] = c;
   }
   const std::string_view command(buffer.data(), length);
-  if (command.empty()) return bad_url("the request URL names no command");
+  if (command.empty()) return bad_request("the request URL names no command");
   if (is_valid_command_name(command)) return command;
   // Only to word the message.
-  return bad_url("invalid command name in the request URL: " + CommandName::parse(command).error().message());
+  return bad_request("invalid command name in the request URL: " + CommandName::parse(command).error().message());
 }
 
 } // namespace ward::detail

@@ -7,16 +7,26 @@
 #include <ward/error.hpp>
 #include <ward/names.hpp>
 
+#include "app/strings.hpp"
 #include "name_bytes.hpp"
 
 #include <bit>
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
 #include <span>
 #include <string_view>
 
 namespace ward::detail {
+
+/// `text` without the spaces and tabs around it (how header values and bodies are trimmed).
+inline std::string_view trim(std::string_view text) noexcept {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  return text;
+}
+
+/// An errc::invalid_request error; out of line and cold, so hot paths carry no string building.
+[[gnu::cold]] Error bad_request(std::string_view message);
 
 /// Where a percent-decoded command name is written when it cannot be a view into the URL.
 using CommandBuffer = std::span<char, CommandName::max_length>;
@@ -46,12 +56,6 @@ constexpr std::uint64_t eight_digits_value(std::uint64_t chunk) noexcept {
   return ((chunk & 0x0000FFFF0000FFFF) * 42949672960001) >> 32;
 }
 
-inline std::uint64_t load_u64(const char *bytes) noexcept {
-  std::uint64_t word;
-  std::memcpy(&word, bytes, sizeof word);
-  return word;
-}
-
 } // namespace fast
 
 /// parse_callback_id_general's answer, with a fast path for 8 to 10 bare digits: Tauri's ids
@@ -62,7 +66,7 @@ inline bool parse_callback_id(std::string_view text, std::uint32_t &out) noexcep
   if constexpr (std::endian::native == std::endian::little) {
     const std::size_t size = text.size();
     if (size >= 8 && size <= 10) {
-      const std::uint64_t head = fast::load_u64(text.data());
+      const std::uint64_t head = load_bytes(text.data(), 8);
       if (fast::eight_digits(head)) {
         std::uint64_t value = fast::eight_digits_value(head);
         bool digits = true;
@@ -90,12 +94,12 @@ inline bool parse_callback_id(std::string_view text, std::uint32_t &out) noexcep
 /// False when the general path must decide.
 inline bool plain_command(std::string_view url, std::string_view &command) noexcept {
   std::size_t prefix = 0;
-  if (url.size() > 16 && fast::load_u64(url.data()) == fast::load_u64("ipc://lo") &&
-      fast::load_u64(url.data() + 8) == fast::load_u64("calhost/")) {
+  if (url.size() > 16 && load_bytes(url.data(), 8) == load_bytes("ipc://lo", 8) &&
+      load_bytes(url.data() + 8, 8) == load_bytes("calhost/", 8)) {
     prefix = 16;
-  } else if (url.size() > 21 && fast::load_u64(url.data()) == fast::load_u64("http://i") &&
-             fast::load_u64(url.data() + 8) == fast::load_u64("pc.local") &&
-             fast::load_u64(url.data() + 13) == fast::load_u64("calhost/")) {
+  } else if (url.size() > 21 && load_bytes(url.data(), 8) == load_bytes("http://i", 8) &&
+             load_bytes(url.data() + 8, 8) == load_bytes("pc.local", 8) &&
+             load_bytes(url.data() + 13, 8) == load_bytes("calhost/", 8)) {
     prefix = 21;
   } else {
     return false;
@@ -106,10 +110,17 @@ inline bool plain_command(std::string_view url, std::string_view &command) noexc
   return true;
 }
 
-/// The command of a request URL: the fast path's view, or the general path's decoded name.
-inline result<std::string_view> read_command(std::string_view url, CommandBuffer buffer) {
-  if (std::string_view command; plain_command(url, command)) return command;
-  return decode_command_general(url, buffer);
+/// The command of a request URL into `command`: the fast path's view, or the general path's
+/// name decoded into `buffer`. (`command` is written in place: a result<std::string_view>
+/// built on the stack was stored as two words and reloaded as one 16-byte copy, a
+/// store-forwarding stall that cost more than the rest of the command check.)
+inline result<void> read_command(std::string_view url, CommandBuffer buffer, std::string_view &command) {
+  if (plain_command(url, command)) [[likely]]
+    return success();
+  auto decoded = decode_command_general(url, buffer);
+  if (!decoded) return std::move(decoded).assume_error();
+  command = decoded.assume_value();
+  return success();
 }
 
 } // namespace ward::detail

@@ -34,7 +34,7 @@ struct ParserStack {
 /// destroyed after ward's (a host's), finds no destroyed stack: it gets a stack of its own,
 /// freed when its last document is.
 struct ThreadParsers {
-  ParserStack *stack; ///< owned: freed by ParserStackOwner, or by release() once exiting
+  ParserStack *stack; ///< owned: freed by ParserStackOwner, or by release_parsers_from() once exiting
   bool exiting;       ///< the owner is gone: a stack made now lives only while in use
 };
 constinit thread_local ThreadParsers thread_parsers_state{};
