@@ -95,9 +95,13 @@ public:
   /// A webview was created in a window (labels validated).
   result<void> webview_created(std::string_view webview, std::string_view window) const;
   /// A webview navigated to a new page: its in-flight invokes are cancelled, its page listeners
-  /// removed and its channels closed (the page that owned them is gone). Resources stay.
+  /// removed and its channels closed (the page that owned them is gone). What the old page's work
+  /// queued, or queues later (replies, events, channel messages), is dropped rather than handed to
+  /// the new page; only a delivery the sink has already started may still finish. Resources stay.
+  /// Call it when the navigation starts, before the new page can send a request.
   void webview_navigated(std::string_view webview) const;
-  /// A webview was destroyed: as navigated, and its resources are closed.
+  /// A webview was destroyed: as navigated, and its resources are closed. A handler still
+  /// running for it can add none, nor reach a new webview's that reuses the label.
   void webview_destroyed(std::string_view webview) const;
 
   // --- events --------------------------------------------------------------------------------
@@ -123,7 +127,7 @@ public:
   [[nodiscard]] std::size_t listener_count() const;
 
   // --- resources -----------------------------------------------------------------------------
-  /// The resource table as seen from `webview`.
+  /// The resource table as seen from the webview `webview` names now.
   [[nodiscard]] Resources resources(std::string_view webview) const;
 
   // --- lifetime ------------------------------------------------------------------------------

@@ -20,13 +20,17 @@ struct ResourceTable;
 }
 
 /// The resource table as seen from one webview (injected into handlers as `Resources`). Every
-/// operation is limited to that webview's resources: another webview's id is not found.
+/// operation is limited to that webview's resources: another webview's id is not found. A view
+/// belongs to the webview the label named when it was made (a handler's: when its request
+/// arrived): once that webview is destroyed the view finds nothing and adds nothing, even if a new
+/// webview has taken the label.
 class Resources {
 public:
-  Resources(std::shared_ptr<detail::ResourceTable> table, std::string_view webview) noexcept
-      : table_(std::move(table)), webview_(webview) {}
+  Resources(std::shared_ptr<detail::ResourceTable> table, std::string_view webview, std::uint64_t stamp) noexcept
+      : table_(std::move(table)), webview_(webview), stamp_(stamp) {}
 
   /// Stores a resource; it lives until closed, its webview is destroyed, or the app shuts down.
+  /// errc::closed once the app is shut down or the view's webview destroyed.
   template <class T> result<ResourceId> add(std::shared_ptr<T> resource) {
     return add_erased(std::type_index(typeid(T)), std::shared_ptr<void>(std::move(resource)));
   }
@@ -43,6 +47,7 @@ private:
   [[nodiscard]] std::shared_ptr<void> get_erased(std::type_index type, ResourceId id) const;
   std::shared_ptr<detail::ResourceTable> table_;
   std::string webview_;
+  std::uint64_t stamp_; ///< when the view was made (see detail::PageGenerations)
 };
 
 } // namespace ward

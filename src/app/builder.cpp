@@ -182,7 +182,8 @@ result<App> AppBuilder::build() {
             sink(LogRecord{LogLevel::error, errc::internal, "", what, {}});
           } catch (...) {
           }
-        });
+        },
+        core->pages);
   } catch (const std::system_error &failure) {
     return Error(errc::internal, "could not start the delivery thread", failure.what());
   }

@@ -151,7 +151,16 @@ result<void> add_builtin_commands(CommandTable &commands, acl::PolicyInput &acl)
         listener->target = std::move(target);
         listener->webview = std::string(data.context.webview);
         listener->handler = handler;
-        return (*data.core)->events.add_page(name, std::move(listener));
+        listener->page = data.page;
+        const auto &core = **data.core;
+        auto id = core.events.add_page(name, std::move(listener));
+        // Checked after adding: a navigation that removed the webview's listeners before this one
+        // was added must not leave it behind for the next page.
+        if (id && !core.pages->page_is_current(data.context.webview, data.page)) {
+          (void)core.events.remove(id.value());
+          return Error(errc::closed, "the page that asked has gone");
+        }
+        return id;
       },
       arg_names{"event", "target", "handler"}));
 

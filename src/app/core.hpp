@@ -157,11 +157,13 @@ struct AppCore {
 
   // --- the live half ---------------------------------------------------------------------------
   DeliveryOptions delivery_options;
+  /// Which page of each webview work belongs to (shared with the deliverer and the resources).
+  std::shared_ptr<PageGenerations> pages = std::make_shared<PageGenerations>();
   std::shared_ptr<Deliverer> deliverer; ///< null without a delivery sink
   std::unique_ptr<Executor> executor;   ///< null without async commands
   mutable EventBus events;
   mutable InflightTable inflight;
-  std::shared_ptr<ResourceTable> resources = std::make_shared<ResourceTable>();
+  std::shared_ptr<ResourceTable> resources = std::make_shared<ResourceTable>(pages);
   mutable ChannelRegistry channels;
   mutable std::atomic<bool> closed{false};
   mutable std::mutex shutdown_mutex;
@@ -262,7 +264,7 @@ struct InvocationData {
                  std::span<const std::byte> body, std::span<const Header> headers, const StateRegistry *states,
                  const acl::Policy *policy, const std::shared_ptr<const AppCore> *core) noexcept
       : context(context), raw(raw), args(args), args_text(args_text), body(body), headers(headers), states(states),
-        policy(policy), core(core) {}
+        policy(policy), core(core), page((*core)->pages->now()) {}
   InvocationData(const InvocationData &) = delete;
   InvocationData &operator=(const InvocationData &) = delete;
 
@@ -275,6 +277,9 @@ struct InvocationData {
   const StateRegistry *states = nullptr;
   const acl::Policy *policy = nullptr;
   const std::shared_ptr<const AppCore> *core = nullptr;
+  /// The page the request came from: what the handler leaves behind (listeners, channels,
+  /// resources) belongs to that page and dies with it, even if it has gone already.
+  PageGenerations::Stamp page = 0;
   /// Computed on first use; held out of line because few handlers ask and four vectors here
   /// would make every invoke initialize (and destroy) them.
   mutable std::unique_ptr<acl::ResolvedScopes> scopes;

@@ -53,13 +53,18 @@ result<Channel> Invocation::channel(const JsonValue &argument) const {
     return Error(errc::invalid_args, "expected a channel (\"__CHANNEL__:<id>\" with a 32-bit id)");
   const auto &core = **data_->core;
   auto state = std::make_shared<detail::ChannelState>(core.deliverer, std::string(data_->context.webview), id,
-                                                      std::max<std::uint32_t>(core.delivery_options.channel_capacity, 1));
-  if (core.closed.load(std::memory_order_acquire)) state->abandon();
+                                                      std::max<std::uint32_t>(core.delivery_options.channel_capacity, 1),
+                                                      data_->page);
+  // A page that is gone already gets no channel: nothing it would stream could reach it.
+  if (core.closed.load(std::memory_order_acquire) || !core.pages->page_is_current(state->webview, data_->page))
+    state->abandon();
   else core.channels.add(state);
   return Channel(std::move(state));
 }
 
-Resources Invocation::resources() const { return Resources((*data_->core)->resources, data_->context.webview); }
+Resources Invocation::resources() const {
+  return Resources((*data_->core)->resources, data_->context.webview, data_->page);
+}
 
 const App &Invocation::app() const noexcept {
   if (!data_->app) data_->app.emplace(detail::AppCore::make_app(*data_->core, nullptr));

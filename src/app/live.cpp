@@ -65,6 +65,7 @@ result<void> AppCore::emit(const EventName &event, std::string_view payload_json
     }
     QueuedDelivery delivery;
     delivery.webview = listener->webview;
+    delivery.page = listener->page;
     delivery.kind = DeliveryKind::event;
     delivery.callback = listener->handler;
     JsonWriter writer(delivery.body);
@@ -82,6 +83,9 @@ result<void> AppCore::emit(const EventName &event, std::string_view payload_json
 }
 
 void AppCore::forget_page(std::string_view webview, CancelReason reason) const {
+  // First, so that whatever the old page's work queues from now on is dropped, not delivered.
+  if (reason == CancelReason::destroyed) pages->end_webview(webview);
+  else pages->end_page(webview);
   inflight.cancel_where([&](const InflightInvoke &invoke) { return invoke.webview == webview; }, reason);
   events.remove_webview(webview);
   channels.abandon(webview);
@@ -127,9 +131,11 @@ namespace {
 
 /// The reply of a posted request, as a delivery to its webview.
 App::ResponseCallback reply_to_page(std::shared_ptr<const detail::AppCore> core, std::string_view webview) {
-  return [core = std::move(core), webview = std::string(webview)](Response response) {
+  const auto page = core->pages->now(); // the request arrives now, from the page shown now
+  return [core = std::move(core), webview = std::string(webview), page](Response response) {
     detail::QueuedDelivery delivery;
     delivery.webview = webview;
+    delivery.page = page;
     delivery.kind = DeliveryKind::reply;
     delivery.ok = response.ok();
     delivery.callback = response.ok() ? response.callback_id : response.error_id;
@@ -206,7 +212,9 @@ bool App::unlisten(ListenerId id) const { return core_->events.remove(id) != nul
 
 std::size_t App::listener_count() const { return core_->events.size(); }
 
-Resources App::resources(std::string_view webview) const { return Resources(core_->resources, webview); }
+Resources App::resources(std::string_view webview) const {
+  return Resources(core_->resources, webview, core_->pages->now());
+}
 
 void App::shutdown() const { core_->shutdown(); }
 

@@ -34,6 +34,7 @@ result<void> ChannelState::send(BodyKind kind, String body, std::chrono::nanosec
   }
   QueuedDelivery delivery;
   delivery.webview = webview;
+  delivery.page = page;
   delivery.kind = DeliveryKind::channel;
   delivery.callback = id;
   delivery.body_kind = kind;
@@ -61,6 +62,7 @@ void ChannelState::finish() {
     delivery.index = next_index;
   }
   delivery.webview = webview;
+  delivery.page = page;
   delivery.kind = DeliveryKind::channel;
   delivery.callback = id;
   delivery.end = true;

@@ -15,8 +15,9 @@
 namespace ward::detail {
 
 struct ChannelState : std::enable_shared_from_this<ChannelState> {
-  ChannelState(std::shared_ptr<Deliverer> deliverer, std::string webview, std::uint32_t id, std::uint32_t capacity)
-      : deliverer(std::move(deliverer)), webview(std::move(webview)), id(id), capacity(capacity) {}
+  ChannelState(std::shared_ptr<Deliverer> deliverer, std::string webview, std::uint32_t id, std::uint32_t capacity,
+               PageGenerations::Stamp page)
+      : deliverer(std::move(deliverer)), webview(std::move(webview)), id(id), capacity(capacity), page(page) {}
 
   /// Queues one message (or the end) with the next index.
   result<void> send(BodyKind kind, String body, std::chrono::nanoseconds timeout);
@@ -31,6 +32,7 @@ struct ChannelState : std::enable_shared_from_this<ChannelState> {
   const std::string webview;
   const std::uint32_t id;
   const std::uint32_t capacity;
+  const PageGenerations::Stamp page; ///< the page that opened it
   std::mutex mutex;
   std::condition_variable room;
   std::uint64_t next_index = 0;

@@ -6,11 +6,14 @@
 
 namespace ward::detail {
 
-Deliverer::Deliverer(DeliverySink sink, std::uint32_t queue_capacity, FailureLog log)
-    : sink_(std::move(sink)), capacity_(queue_capacity == 0 ? 1 : queue_capacity), log_(std::move(log)) {}
+Deliverer::Deliverer(DeliverySink sink, std::uint32_t queue_capacity, FailureLog log,
+                     std::shared_ptr<const PageGenerations> pages)
+    : sink_(std::move(sink)), capacity_(queue_capacity == 0 ? 1 : queue_capacity), log_(std::move(log)),
+      pages_(std::move(pages)) {}
 
-std::shared_ptr<Deliverer> Deliverer::start(DeliverySink sink, std::uint32_t queue_capacity, FailureLog log) {
-  auto deliverer = std::make_shared<Deliverer>(std::move(sink), queue_capacity, std::move(log));
+std::shared_ptr<Deliverer> Deliverer::start(DeliverySink sink, std::uint32_t queue_capacity, FailureLog log,
+                                            std::shared_ptr<const PageGenerations> pages) {
+  auto deliverer = std::make_shared<Deliverer>(std::move(sink), queue_capacity, std::move(log), std::move(pages));
   std::lock_guard lock(deliverer->mutex_);
   deliverer->thread_ = std::thread([self = deliverer] { self->run(); });
   deliverer->thread_id_ = deliverer->thread_.get_id();
@@ -93,6 +96,11 @@ void Deliverer::run() {
     }
     if (wake_producers) not_full_.notify_all();
     for (auto &item : batch) {
+      // Checked as late as possible: a navigation reported while this batch waited still counts.
+      if (!pages_->page_is_current(item.webview, item.page)) {
+        if (item.channel) item.channel->taken();
+        continue;
+      }
       const Delivery delivery{item.kind,      item.callback, item.ok,  item.body_kind,
                               std::string_view(item.body.data(), item.body.size()), item.index, item.end};
       try {

@@ -2,6 +2,8 @@
 // The delivery pump: one thread hands queued deliveries to the host's sink in queue order, so
 // deliveries to a webview keep their order and a slow sink pushes back on whoever sends.
 
+#include "live/page_generations.hpp"
+
 #include <ward/delivery.hpp>
 #include <ward/memory.hpp>
 
@@ -32,14 +34,19 @@ struct QueuedDelivery {
   std::shared_ptr<ChannelState> channel;
   /// False for channel traffic, which is bounded per channel and must never wait here.
   bool may_wait = true;
+  /// When the page this delivery is for made its request: if the webview has navigated or been
+  /// destroyed since, the delivery is dropped rather than handed to the page that replaced it.
+  PageGenerations::Stamp page = 0;
 };
 
 class Deliverer : public std::enable_shared_from_this<Deliverer> {
 public:
   using FailureLog = std::function<void(std::string_view what)>;
   /// Creates the pump and starts its thread, which keeps it alive until stop().
-  static std::shared_ptr<Deliverer> start(DeliverySink sink, std::uint32_t queue_capacity, FailureLog log);
-  Deliverer(DeliverySink sink, std::uint32_t queue_capacity, FailureLog log);
+  static std::shared_ptr<Deliverer> start(DeliverySink sink, std::uint32_t queue_capacity, FailureLog log,
+                                          std::shared_ptr<const PageGenerations> pages);
+  Deliverer(DeliverySink sink, std::uint32_t queue_capacity, FailureLog log,
+            std::shared_ptr<const PageGenerations> pages);
   Deliverer(const Deliverer &) = delete;
   Deliverer &operator=(const Deliverer &) = delete;
   ~Deliverer();
@@ -65,6 +72,7 @@ private:
   DeliverySink sink_;
   std::uint32_t capacity_;
   FailureLog log_;
+  std::shared_ptr<const PageGenerations> pages_;
   std::mutex stop_mutex_;
   std::mutex mutex_;
   std::condition_variable not_empty_;

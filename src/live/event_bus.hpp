@@ -25,6 +25,7 @@ struct Listener {
   EventListener backend;   ///< a backend listener; empty for a page's
   std::string webview;     ///< a page listener's webview
   std::uint32_t handler = 0; ///< a page listener's callback id
+  std::uint64_t page = 0;    ///< a page listener's page (a PageGenerations stamp)
   std::atomic<bool> fired{false}; ///< once: claimed by the first emit
 };
 

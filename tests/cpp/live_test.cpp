@@ -697,3 +697,86 @@ TEST_CASE("a webview's page listeners are bounded", "[events][limits]") {
   app.webview_navigated("main");
   CHECK(invoke_from(app, "main", "plugin:event|listen", listen).ok());
 }
+
+TEST_CASE("what the old page queued is dropped when its webview navigates, not handed to the new page",
+          "[deliveries][navigation]") {
+  DeliveryRecorder recorder;
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::latch first_started(1);
+  std::atomic<bool> gated{true};
+  ward::AppBuilder builder;
+  // The first delivery holds the sink until the test has queued the rest and navigated.
+  builder.delivery_sink([&, sink = recorder.sink()](std::string_view webview, const ward::Delivery &delivery) {
+    if (gated.exchange(false)) {
+      first_started.count_down();
+      released.wait();
+    }
+    sink(webview, delivery);
+  });
+  builder.command("stream", [](ward::Channel channel) {
+    for (int i = 0; i < 3; ++i) (void)channel.send(i);
+    return true;
+  }, ward::arg_names{"channel"});
+  auto app = build(builder);
+
+  REQUIRE(invoke_from(app, "main", "plugin:event|listen", R"({"event":"tick","target":{"kind":"Any"},"handler":7})").ok());
+  REQUIRE(invoke_from(app, "side", "plugin:event|listen", R"({"event":"tick","target":{"kind":"Any"},"handler":8})").ok());
+  REQUIRE(app.emit(event_name("tick"), "0")); // main's copy blocks the sink; side's waits behind it
+  first_started.wait();
+  // Queued for the old page of `main`: an event, channel messages and the reply of a posted request.
+  REQUIRE(app.emit(event_name("tick"), "1"));
+  REQUIRE(invoke_from(app, "main", "stream", R"({"channel":"__CHANNEL__:50"})").ok());
+  TauriRequest posted{.url = "ipc://localhost/stream", .body = R"({"channel":"__CHANNEL__:51"})", .callback = "61", .error = "62"};
+  posted.key = std::string(app.invoke_key());
+  REQUIRE(app.post(posted.build()));
+  app.webview_navigated("main");
+  // The new page listens, and gets what is emitted from now on.
+  REQUIRE(invoke_from(app, "main", "plugin:event|listen", R"({"event":"tick","target":{"kind":"Any"},"handler":9})").ok());
+  REQUIRE(app.emit(event_name("tick"), "2"));
+  release.set_value();
+
+  // side: ticks 0, 1, 2; main: tick 0 (already in the sink) and the new page's tick 2, nothing else.
+  const auto deliveries = recorder.wait_for(5);
+  std::this_thread::sleep_for(std::chrono::milliseconds(50)); // anything wrongly delivered shows up too
+  std::vector<std::string> to_main;
+  std::vector<std::string> to_side;
+  for (const auto &delivery : recorder.all())
+    (delivery.webview == "main" ? to_main : to_side).push_back(std::to_string(delivery.callback) + ":" + delivery.body);
+  CHECK(to_side == std::vector<std::string>{R"(8:{"event":"tick","payload":0,"id":1})", R"(8:{"event":"tick","payload":1,"id":1})",
+                                            R"(8:{"event":"tick","payload":2,"id":1})"});
+  CHECK(to_main == std::vector<std::string>{R"(7:{"event":"tick","payload":0,"id":0})", R"(9:{"event":"tick","payload":2,"id":2})"});
+  CHECK(deliveries.size() == 5);
+}
+
+TEST_CASE("a handler's resources die with its webview, even when a new webview takes the label", "[resources]") {
+  std::atomic<int> closed{0};
+  std::optional<ward::Resources> kept;
+  ward::AppBuilder builder;
+  builder.command("keep", [&](ward::Resources resources) {
+    kept.emplace(std::move(resources)); // as a handler still running at the destruction would
+    return true;
+  });
+  builder.command("open", [&](ward::Resources resources) { return resources.add(std::make_shared<Counter>(closed)); });
+  auto app = build(builder);
+  REQUIRE(invoke_from(app, "main", "keep", "{}").ok());
+  app.webview_destroyed("main");
+  REQUIRE(app.webview_created("main", "main"));
+
+  // The old webview's view adds nothing: the resource is released at once instead of lingering.
+  auto late = kept->add(std::make_shared<Counter>(closed));
+  REQUIRE_FALSE(late);
+  CHECK(late.error().code() == ward::errc::closed);
+  CHECK(closed.load() == 1);
+
+  // The new webview's resources are its own: the old view neither sees nor closes them.
+  auto opened = invoke_from(app, "main", "open", "{}");
+  REQUIRE(opened.ok());
+  const auto rid = static_cast<ward::ResourceId>(std::stoull(body(opened)));
+  CHECK(kept->get<Counter>(rid) == nullptr);
+  CHECK_FALSE(kept->close(rid));
+  CHECK(app.resources("main").get<Counter>(rid) != nullptr);
+  CHECK(closed.load() == 1);
+  app.webview_destroyed("main");
+  CHECK(closed.load() == 2);
+}
