@@ -293,7 +293,8 @@ export interface InvocationContext {
   channel(key: string): Channel;
   /**
    * Keeps `value` for the invoking webview; returns its id (a @tauri-apps/api Resource's rid).
-   * Only before the handler's first await.
+   * Only before the handler's first await. Throws WardError CLOSED if the app is shut down or the
+   * webview was destroyed since the request arrived (onClose does not run; the value is still yours).
    */
   addResource<T>(value: T, options?: ResourceOptions<T>): number;
   /** The invoking webview's resource `rid`; throws WardError INVALID_ARGUMENT if there is none. Only before the first await. */
@@ -484,9 +485,12 @@ export declare class App {
   unlisten(id: number): void;
   /** The host created a webview (window defaults to the webview's label). */
   webviewCreated(webview: string, window?: string): void;
-  /** The webview navigated: its invokes are cancelled, its page listeners removed, its channels closed. */
+  /**
+   * The webview navigated: its invokes are cancelled, its page listeners removed, its channels
+   * closed; what the old page's work queued for delivery is dropped, not delivered to the new page.
+   */
   webviewNavigated(webview: string): void;
-  /** The webview is gone: as webviewNavigated, and its resources are closed. */
+  /** The webview is gone: as webviewNavigated, and its resources are closed; its handlers can add no more. */
   webviewDestroyed(webview: string): void;
   /**
    * Shuts the app down: new requests are answered CLOSED, in-flight invokes CANCELLED, handlers

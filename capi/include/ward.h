@@ -354,7 +354,10 @@ WARD_API void ward_app_shutdown(ward_app *app);
 
 /* The host reports the life of its webviews (labels as in requests). A
  * navigation cancels the webview's in-flight invokes, removes its page
- * listeners and closes its channels; destruction also closes its resources. */
+ * listeners and closes its channels, and what the old page's work queued for
+ * delivery is dropped rather than delivered to the new page; destruction also
+ * closes its resources, and a handler still running for the destroyed
+ * webview can add none (WARD_ERR_CLOSED) nor reach a new webview's. */
 WARD_API ward_status ward_app_webview_created(ward_app *app, const char *webview, size_t webview_len,
                                               const char *window, size_t window_len);
 WARD_API ward_status ward_app_webview_navigated(ward_app *app, const char *webview, size_t webview_len);
@@ -634,7 +637,9 @@ WARD_API void ward_channel_free(ward_channel *channel);
 /* plugin:resources|close {rid}; destroying its webview closes it too.        */
 
 /* Stores `resource` (non-NULL); free_resource (may be NULL) runs once when
- * it is closed. On failure free_resource is not called. */
+ * it is closed. On failure free_resource is not called: the caller still
+ * owns `resource`. WARD_ERR_CLOSED once the app is shut down or the
+ * invocation's webview has been destroyed. */
 WARD_API ward_status ward_invocation_add_resource(const ward_invocation *inv, void *resource,
                                                   void (*free_resource)(void *resource), uint64_t *out_rid);
 /* The resource `rid` of the invoking webview added from C, or

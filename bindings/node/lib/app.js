@@ -511,14 +511,15 @@ class App {
 
   /**
    * The webview navigated: its in-flight invokes are cancelled (answered CANCELLED; their
-   * handlers' ctx.signal aborts), its page listeners removed and its channels closed.
+   * handlers' ctx.signal aborts), its page listeners removed and its channels closed; what the
+   * old page's work queued for delivery is dropped, not delivered to the new page.
    */
   webviewNavigated(webview) {
     const ptr = this.#livePtr();
     check(this.#n, this.#n.appWebviewNavigated(ptr, ...span(labelBytes(webview, 'webview'))));
   }
 
-  /** The webview was destroyed: as webviewNavigated(), and its resources are closed too. */
+  /** The webview was destroyed: as webviewNavigated(), and its resources are closed too (its handlers can add no more). */
   webviewDestroyed(webview) {
     const ptr = this.#livePtr();
     check(this.#n, this.#n.appWebviewDestroyed(ptr, ...span(labelBytes(webview, 'webview'))));

@@ -398,6 +398,77 @@ describe('deliveries and events', () => {
       plain.close();
     }
   });
+
+  it('drops what the old page queued when its webview navigates, instead of handing it to the new page', async () => {
+    const got = [];
+    const during = { held: null, errors: [] };
+    let app;
+    const listenFrom = (webview, handler) => {
+      const response = app.invoke(
+        tauriRequest(app, 'plugin:event|listen', { event: 'tick', target: { kind: 'Any' }, handler }, { window: webview }),
+      );
+      assert.equal(response.ok, true, response.text());
+      return response.json();
+    };
+    // ward's delivery thread waits until this callback returns (it runs on the main thread), so
+    // while the first delivery is in it the others stay queued: what the C++ test does while its
+    // sink is held happens here, and returning releases it.
+    const sink = (webview, delivery) => {
+      if (during.held === null) {
+        during.held = [webview, delivery.callback, delivery.json().payload];
+        try {
+          // Queued for the old page of "main": an event, channel messages and the reply of a
+          // posted request.
+          app.emit('tick', 1).catch((err) => during.errors.push(err));
+          during.streamed = app.invoke(tauriRequest(app, 'stream', { channel: '__CHANNEL__:50' })).json();
+          app.post(tauriRequest(app, 'stream', { channel: '__CHANNEL__:51' }, { callback: '61', error: '62' }));
+          app.webviewNavigated('main');
+          // The new page listens, and gets what is emitted from now on.
+          during.newMain = listenFrom('main', 9);
+          app.emit('tick', 2).catch((err) => during.errors.push(err));
+        } catch (err) {
+          during.errors.push(err);
+        }
+      }
+      got.push([webview, delivery]);
+    };
+    app = new GrantingAppBuilder({ grant: ['core:default'] })
+      .delivery(sink)
+      .command('stream', (args, ctx) => {
+        const channel = ctx.channel('channel');
+        let sent = 0;
+        try {
+          for (let i = 0; i < 3; i++) if (channel.trySend(i)) sent += 1;
+        } catch (err) {
+          if (err.code !== Status.CLOSED) throw err; // run after the navigation: closed
+        }
+        channel.close().catch(() => {});
+        return sent;
+      })
+      .build();
+    let oldMain;
+    let side;
+    try {
+      oldMain = listenFrom('main', 7);
+      side = listenFrom('side', 8);
+      await app.emit('tick', 0); // main's copy is delivered first, side's waits behind it
+      await until(() => got.length >= 5, 5000, 'five deliveries');
+    } finally {
+      // Closing delivers whatever is still queued: anything wrongly kept shows up below.
+      await app.close();
+    }
+    assert.deepEqual(during.errors, []);
+    assert.deepEqual(during.held, ['main', 7, 0]);
+    assert.equal(during.streamed, 3);
+    const to = (label) =>
+      got.filter(([webview]) => webview === label).map(([, delivery]) => [delivery.kind, delivery.callback, delivery.json()]);
+    assert.deepEqual(to('side'), [0, 1, 2].map((payload) => ['event', 8, { event: 'tick', payload, id: side }]));
+    assert.deepEqual(to('main'), [
+      ['event', 7, { event: 'tick', payload: 0, id: oldMain }],
+      ['event', 9, { event: 'tick', payload: 2, id: during.newMain }],
+    ]);
+    assert.deepEqual(new Set(got.map(([webview]) => webview)), new Set(['main', 'side']));
+  });
 });
 
 describe('channels', () => {
@@ -559,6 +630,62 @@ describe('resources', () => {
     await call('open_closable', {}, { window: 'gone' });
     app.webviewDestroyed('gone');
     assert.deepEqual(closed.sort(), ['closable', 'second', 'third']);
+  });
+
+  it('refuses a resource to a handler whose webview was destroyed meanwhile, and hides the next webview\'s', async () => {
+    // A handler touches resources only in its synchronous part, which runs on the main thread,
+    // the thread that also reports the webviews' lives: so the destruction (and a new webview
+    // under the same label) is reported from inside the handler, as when a command closes its
+    // own window and the host reports it at once.
+    const before = handles.liveCount();
+    const gone = [];
+    const outcome = {};
+    const attempt = (fn) => {
+      try {
+        return { value: fn() };
+      } catch (err) {
+        return { code: err.code, message: err.message };
+      }
+    };
+    const own = new GrantingAppBuilder({ grant: ['core:default'] })
+      .command('open', ({ name }, ctx) => ctx.addResource({ name }, { onClose: (value) => gone.push(value.name) }))
+      .command('read', ({ rid }, ctx) => ctx.resource(rid).name)
+      .asyncCommand('outlive', (args, ctx) => {
+        own.webviewDestroyed('main');
+        own.webviewCreated('main', 'main');
+        outcome.aborted = ctx.signal.aborted;
+        const opened = own.invoke(tauriRequest(own, 'open', { name: 'new' })); // the new webview's
+        outcome.rid = opened.ok ? opened.json() : opened.text();
+        outcome.add = attempt(() => ctx.addResource({ name: 'late' }, { onClose: (value) => gone.push(value.name) }));
+        outcome.goneAfterAdd = [...gone];
+        outcome.found = attempt(() => ctx.resource(outcome.rid));
+        outcome.closed = attempt(() => ctx.closeResource(outcome.rid));
+        return null;
+      })
+      .build();
+    try {
+      own.webviewCreated('main', 'main');
+      const response = await own.invokeAsync(tauriRequest(own, 'outlive', {}));
+      assert.equal(response.code, Status.CANCELLED); // by the destruction
+      assert.equal(outcome.aborted, true);
+      assert.ok(Number.isSafeInteger(outcome.rid), String(outcome.rid));
+      // Refused (CLOSED), so the value stays the handler's: as the C ABI documents, a refused
+      // resource's free callback (here onClose) is not called, and nothing of it is left in the
+      // table to be closed later.
+      assert.equal(outcome.add.code, Status.CLOSED, JSON.stringify(outcome.add));
+      assert.deepEqual(outcome.goneAfterAdd, []);
+      // The new webview's resource is not the old handler's to see or close.
+      assert.equal(outcome.found.code, Status.INVALID_ARGUMENT, JSON.stringify(outcome.found));
+      assert.equal(outcome.closed.code, Status.INVALID_ARGUMENT, JSON.stringify(outcome.closed));
+      assert.deepEqual(gone, []);
+      assert.equal((await own.invokeAsync(tauriRequest(own, 'read', { rid: outcome.rid }))).json(), 'new');
+      own.webviewDestroyed('main');
+      assert.deepEqual(gone, ['new']);
+    } finally {
+      await own.close();
+    }
+    assert.deepEqual(gone, ['new']); // shutdown found nothing left: "late" was never kept
+    assert.equal(handles.liveCount(), before);
   });
 });
 

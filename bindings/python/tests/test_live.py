@@ -699,6 +699,143 @@ class ResourceTest(unittest.TestCase):
             self.assertEqual(closed, ["first", "second", "other's"])
         self.assertEqual(closed, ["first", "second", "other's", "third"])  # closed by shutdown
 
+    def test_a_handler_outliving_its_webview_adds_and_finds_no_resource(self) -> None:
+        # A handler still running when its webview is destroyed (then created again under the
+        # same label) can neither add a resource nor reach the new webview's.
+        baseline = len(_native.handles)
+        closed: List[str] = []
+        started, go_on, finished = threading.Event(), threading.Event(), threading.Event()
+        handed: Dict[str, int] = {}
+        outcome: Dict[str, Any] = {}
+        builder = GrantingAppBuilder(grant_core=True)
+
+        @builder.async_command()
+        def outlive(args: Dict[str, Any], ctx: ward.Invocation) -> None:
+            started.set()
+            go_on.wait(WAIT)  # the test destroys "main" and creates it again meanwhile
+            try:
+                outcome["added"] = ctx.add_resource(Thing("late"),
+                                                    on_close=lambda t: closed.append(t.name))
+            except ward.WardError as error:
+                outcome["add_error"] = error
+            for what, attempt in (("found", ctx.resource), ("closed", ctx.close_resource)):
+                try:
+                    outcome[what] = attempt(handed["rid"])
+                except ward.WardError as error:
+                    outcome[what + "_error"] = error
+            finished.set()
+
+        @builder.command()
+        def open_thing(args: Dict[str, Any], ctx: ward.Invocation) -> int:
+            return ctx.add_resource(Thing(args["name"]), on_close=lambda t: closed.append(t.name))
+
+        @builder.command()
+        def read_thing(args: Dict[str, Any], ctx: ward.Invocation) -> Any:
+            return ctx.resource(args["rid"]).name
+
+        with builder.build() as app:
+            try:
+                app.webview_created("main")
+                pending = invoke_later(app, "outlive", {})
+                wait_for(started, "the handler to start")
+                app.webview_destroyed("main")
+                app.webview_created("main")
+                self.assertEqual(pending.result(WAIT).code, ward.Status.CANCELLED)
+                opened = invoke_json(app, "open_thing", {"name": "new"})  # the new webview's
+                self.assertTrue(opened.ok, opened.body)
+                handed["rid"] = opened.json()
+            finally:
+                go_on.set()
+            wait_for(finished, "the handler to finish")
+            # Refused (CLOSED), so the value stays the handler's: as the C ABI documents, a
+            # refused resource's free callback (here on_close) is not called, and nothing of it
+            # is left in the table to be closed later.
+            self.assertNotIn("added", outcome)
+            self.assertIsInstance(outcome.get("add_error"), ward.ClosedError)
+            self.assertEqual(outcome["add_error"].code, ward.Status.CLOSED)
+            self.assertEqual(closed, [])
+            # The new webview's resource is not the old handler's to see or close.
+            self.assertIsInstance(outcome.get("found_error"), ward.InvalidArgumentError)
+            self.assertIsInstance(outcome.get("closed_error"), ward.InvalidArgumentError)
+            self.assertNotIn("found", outcome)
+            self.assertEqual(closed, [])
+            self.assertEqual(invoke_json(app, "read_thing", {"rid": handed["rid"]}).json(), "new")
+            app.webview_destroyed("main")
+            self.assertEqual(closed, ["new"])
+        self.assertEqual(closed, ["new"])  # shutdown found nothing left: "late" was never kept
+        self.assertEqual(len(_native.handles), baseline)
+
+
+class NavigationTest(unittest.TestCase):
+    def test_what_the_old_page_queued_is_dropped_not_handed_to_the_new_page(self) -> None:
+        recorder = DeliveryRecorder()
+        first_started, release = threading.Event(), threading.Event()
+        held: List[Any] = []
+
+        # The first delivery holds the delivery thread until the test has queued the rest and
+        # navigated; the delivery callback is called one delivery at a time.
+        def sink(webview: str, delivery: ward.Delivery) -> None:
+            if not held:
+                held.append((webview, delivery.callback, delivery.json()["payload"]))
+                first_started.set()
+                release.wait(WAIT)
+            recorder(webview, delivery)
+
+        builder = GrantingAppBuilder(grant_core=True, delivery=sink)
+
+        @builder.command()
+        def stream(args: Dict[str, Any], ctx: ward.Invocation) -> int:
+            sent = 0
+            with ctx.channel("channel") as channel:
+                try:
+                    for n in range(3):
+                        channel.send(n)
+                        sent += 1
+                except ward.ClosedError:  # run after the navigation: its channel is closed
+                    pass
+            return sent
+
+        def listen(webview: str, handler: int) -> int:
+            response = invoke_json(app, "plugin:event|listen",
+                                   {"event": "tick", "target": {"kind": "Any"}, "handler": handler},
+                                   webview=webview)
+            self.assertTrue(response.ok, response.body)
+            return response.json()
+
+        with builder.build() as app:
+            try:
+                old_main = listen("main", 7)
+                side = listen("side", 8)
+                app.emit("tick", 0)  # main's copy holds the delivery thread; side's waits behind it
+                wait_for(first_started, "the first delivery")
+                # Queued for the old page of "main": an event, channel messages and the reply of
+                # a posted request.
+                app.emit("tick", 1)
+                streamed = invoke_json(app, "stream", {"channel": "__CHANNEL__:50"})
+                self.assertEqual(streamed.json(), 3)
+                app.post(command_url("stream"), origin=ORIGIN, webview="main",
+                         headers=tauri_headers(app, callback=61, error=62),
+                         body='{"channel":"__CHANNEL__:51"}')
+                app.webview_navigated("main")
+                # The new page listens, and gets what is emitted from now on.
+                new_main = listen("main", 9)
+                app.emit("tick", 2)
+            finally:
+                release.set()
+            recorder.wait_until(lambda got: len(got) >= 5)
+        # Closing the app delivered whatever was still queued: anything wrongly kept shows here.
+        self.assertEqual(held, [("main", 7, 0)])
+        seen = [(webview, (d.kind, d.callback, None if d.end else d.json()))  # an end has no body
+                for webview, d in recorder.deliveries]
+        to_main = [delivery for webview, delivery in seen if webview == "main"]
+        to_side = [delivery for webview, delivery in seen if webview != "main"]
+        tick = ward.DeliveryKind.EVENT
+        self.assertEqual(to_side, [(tick, 8, {"event": "tick", "payload": n, "id": side})
+                                   for n in range(3)])
+        self.assertEqual(to_main, [(tick, 7, {"event": "tick", "payload": 0, "id": old_main}),
+                                   (tick, 9, {"event": "tick", "payload": 2, "id": new_main})])
+        self.assertEqual({webview for webview, _ in seen}, {"main", "side"})
+
 
 class PostTest(unittest.TestCase):
     def test_replies_arrive_as_deliveries(self) -> None:

@@ -460,7 +460,9 @@ class Invocation:
         """Keeps ``resource`` (any Python object but None) for the invoking webview and returns its
         id (a number the page can hold, below 2**53). It lives until closed, by
         :meth:`close_resource` or the page's ``plugin:resources|close``, until its webview is
-        destroyed, or until the app shuts down; then ``on_close(resource)`` runs, if given."""
+        destroyed, or until the app shuts down; then ``on_close(resource)`` runs, if given.
+        ClosedError if the app is shut down or the invoking webview has been destroyed since the
+        request arrived; then on_close does not run, and the caller still owns the resource."""
         if resource is None:
             raise ValueError("a resource is an object, not None")
         invocation = self._live()
@@ -1580,13 +1582,15 @@ class App:
 
     def webview_navigated(self, webview: str) -> None:
         """Reports a navigation: the webview's in-flight invokes are cancelled, its page
-        listeners removed and its channels closed."""
+        listeners removed and its channels closed; what the old page's work queued for delivery
+        is dropped rather than delivered to the new page."""
         webview_b = _encode_text(webview)
         with self._live() as app:
             check(_native.lib().ward_app_webview_navigated(app, webview_b, len(webview_b)))
 
     def webview_destroyed(self, webview: str) -> None:
-        """Reports a destroyed webview: as a navigation, and its resources are closed too."""
+        """Reports a destroyed webview: as a navigation, and its resources are closed too; a
+        handler still running for it can add none (ClosedError) nor reach a new webview's."""
         webview_b = _encode_text(webview)
         with self._live() as app:
             check(_native.lib().ward_app_webview_destroyed(app, webview_b, len(webview_b)))
