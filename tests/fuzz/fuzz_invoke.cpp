@@ -9,8 +9,10 @@
 
 #include <simdjson.h>
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <optional>
@@ -53,6 +55,11 @@ const ward::App &fuzz_app() {
     builder.command("any", [](ward::JsonValue value) { return value; }, ward::arg_names{"value"});
     builder.command("throws", [](int n) -> int { if (n > 0) throw std::runtime_error("x"); return n; },
                     ward::arg_names{"n"});
+    // ward denies what no capability grants: without this, every input would stop at the ACL
+    // and nothing past it (argument decoding, handlers, answers) would be fuzzed.
+    builder.capability(ward::acl::Source{"fuzz.json", R"({"identifier":"fuzz","windows":["main"],"permissions":[
+        "allow-item","allow-numbers","allow-text","allow-raw","allow-any","allow-throws"]})",
+                                         ward::acl::Format::json});
     auto built = builder.build();
     if (!built) std::abort();
     return std::move(built).assume_value();
@@ -60,7 +67,28 @@ const ward::App &fuzz_app() {
   return app;
 }
 
+/// How often each answer came back. The CTest replay sets WARD_FUZZ_REQUIRE_EVERY_RULE, so a
+/// target that stopped reaching the commands (every answer "not allowed", say) fails instead of
+/// passing.
+struct AnswerCounts {
+  static constexpr std::array<ward::errc, 6> required{ward::errc::ok,          ward::errc::invalid_args,
+                                                      ward::errc::invalid_request, ward::errc::invalid_invoke_key,
+                                                      ward::errc::unknown_command, ward::errc::internal};
+  std::map<ward::errc, std::size_t> counts;
+  ~AnswerCounts() {
+    if (!std::getenv("WARD_FUZZ_REQUIRE_EVERY_RULE")) return;
+    for (const auto code : required) {
+      std::fprintf(stderr, "%s: %zu\n", std::string(ward::errc_name(code)).c_str(), counts[code]);
+      if (counts[code] == 0) {
+        std::fprintf(stderr, "no input was answered %s\n", std::string(ward::errc_name(code)).c_str());
+        std::_Exit(1);
+      }
+    }
+  }
+} answer_counts;
+
 void check_response(const ward::Response &response) {
+  ++answer_counts.counts[response.code];
   if (response.kind == ward::BodyKind::raw) {
     if (!response.ok()) std::abort(); // only successful raw answers are raw
     return;
