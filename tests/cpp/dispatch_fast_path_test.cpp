@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <optional>
 #include <random>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -250,4 +251,93 @@ TEST_CASE("argument names that give one key still find it for both parameters") 
   const auto app = build(builder);
   CHECK(body(invoke(app, "twice", R"({"filePath":"x","filePath":"y"})")) == R"("xx")");
   CHECK(body(invoke(app, "twice", R"({"file_path":"x"})")).find("missing required key filePath") != std::string::npos);
+}
+
+namespace {
+
+ward::acl::Policy memo_policy() {
+  ward::acl::PolicyInput input;
+  input.commands = {"greet", "greeu", "plugin:fs|read_file", "secret"};
+  input.capabilities.push_back(ward::acl::Source{
+      "main.json",
+      R"({"identifier":"main","windows":["main","pop-*"],"permissions":["allow-greet","allow-greeu","fs:allow-read-file"]})",
+      ward::acl::Format::json});
+  input.capabilities.push_back(ward::acl::Source{
+      "remote.json",
+      R"({"identifier":"remote","windows":["main"],"remote":{"urls":["https://*.example.com"]},"permissions":["allow-secret"]})",
+      ward::acl::Format::json});
+  input.capabilities.push_back(ward::acl::Source{
+      "deny.json", R"({"identifier":"deny","webviews":["side","mainx"],"permissions":["deny-greet"]})",
+      ward::acl::Format::json});
+  auto resolved = ward::acl::Policy::resolve(input);
+  if (!resolved) throw std::runtime_error(resolved.error().message());
+  return std::move(resolved).assume_value();
+}
+
+} // namespace
+
+TEST_CASE("the decision memo: a request that differs from the thread's last one in any part is decided afresh") {
+  const ward::acl::Policy policy = memo_policy();
+  // Text that stays put, so that a label can be passed for both window and webview (one pointer).
+  const std::vector<std::string> commands{"greet", "greeu", "gree", "greets", "plugin:fs|read_file",
+                                          "plugin:fs|read_filf", "secret", ""};
+  const std::vector<std::string> labels{"main", "maim", "mainx", "pop-1", "pop-2", "side", "sidf", "", "m"};
+  const std::vector<std::string> origins{"tauri://localhost", "tauri://localhosu", "tauri://localhost/",
+                                         "https://a.example.com", "https://b.example.con", "http://tauri.localhost", ""};
+  // Copies of the same labels at other addresses, for the pointer check.
+  const std::vector<std::string> copies(labels);
+  std::vector<ward::acl::AccessRequest> requests;
+  for (const auto &command : commands)
+    for (std::size_t window = 0; window < labels.size(); ++window)
+      for (std::size_t webview = 0; webview < labels.size(); ++webview)
+        for (const auto &origin : origins) {
+          // The webview as the window's own text (same pointer) and as a copy of equal text.
+          requests.push_back({command, labels[window], labels[webview], origin});
+          if (window == webview) requests.push_back({command, labels[window], copies[webview], origin});
+        }
+  std::mt19937 random(3);
+  int disagreements = 0;
+  int pairs = 0;
+  for (int round = 0; round < 3; ++round) {
+    for (const auto &first : requests) {
+      // One part changed at a time, then a random request: each is judged right after `first`
+      // became the thread's last decision.
+      ward::acl::AccessRequest changed[5] = {first, first, first, first, requests[random() % requests.size()]};
+      changed[0].command = commands[random() % commands.size()];
+      changed[1].window = labels[random() % labels.size()];
+      changed[2].webview = round == 1 ? std::string_view(copies[random() % copies.size()])
+                                      : std::string_view(labels[random() % labels.size()]);
+      changed[3].origin = origins[random() % origins.size()];
+      for (const auto &second : changed) {
+        disagreements += policy.allows(first) != policy.decide(first);
+        disagreements += policy.allows(second) != policy.decide(second);
+        disagreements += policy.allows(second) != policy.decide(second); // now from the memo
+        ++pairs;
+      }
+    }
+  }
+  CHECK(pairs == static_cast<int>(requests.size()) * 15);
+  CHECK(disagreements == 0);
+}
+
+TEST_CASE("the decision memo: one label passed for window and webview, then a webview of other text") {
+  const ward::acl::Policy policy = memo_policy();
+  const std::string main = "main";
+  const std::string mainx = "mainx";
+  const std::string side = "side";
+  const ward::acl::AccessRequest shared{"greet", main, main, "tauri://localhost"};
+  CHECK(policy.allows(shared));
+  CHECK(policy.allows(shared)); // the memo, with the pointer check
+  // The same window text, a webview the deny grant names: never the memo's answer.
+  CHECK_FALSE(policy.allows(ward::acl::AccessRequest{"greet", main, side, "tauri://localhost"}));
+  CHECK(policy.allows(shared));
+  CHECK_FALSE(policy.allows(ward::acl::AccessRequest{"greet", mainx, mainx, "tauri://localhost"}));
+  CHECK(policy.allows(shared));
+  const std::string main_copy = main;
+  CHECK(policy.allows(ward::acl::AccessRequest{"greet", main, main_copy, "tauri://localhost"}));
+  // Too long to be cached: decided afresh, after a memo hit and before the next.
+  const std::string long_origin(70000, 'a');
+  CHECK(policy.allows(shared));
+  CHECK(policy.allows(ward::acl::AccessRequest{"greet", main, main, long_origin}) ==
+        policy.decide(ward::acl::AccessRequest{"greet", main, main, long_origin}));
 }
