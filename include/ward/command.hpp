@@ -118,7 +118,7 @@ public:
   }
   /// Runs the command. May throw: the app turns an exception into an internal-error response.
   virtual void call(const Invocation &invocation, ReplyTarget &target) = 0;
-  /// Where call() runs.
+  /// Where call() runs. Asked once, when the app is built.
   [[nodiscard]] virtual Execution execution() const noexcept { return Execution::caller; }
 };
 

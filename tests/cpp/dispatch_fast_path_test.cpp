@@ -17,6 +17,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 using namespace ward_test;
@@ -340,4 +341,39 @@ TEST_CASE("the decision memo: one label passed for window and webview, then a we
   CHECK(policy.allows(shared));
   CHECK(policy.allows(ward::acl::AccessRequest{"greet", main, main, long_origin}) ==
         policy.decide(ward::acl::AccessRequest{"greet", main, main, long_origin}));
+}
+
+TEST_CASE("the command index: each command runs where it was registered to, after any other's hit") {
+  // The index answers with the command's execution, asked once at build: alternate lookups of
+  // caller and executor commands with names one byte apart must each run where they belong.
+  ward::AppBuilder builder;
+  builder.command("here", [] { return 1; });
+  builder.async_command("herf", [] { return 2; });
+  builder.command("hera", [](const ward::InvokeContext &context) { return context.command.size(); });
+  const auto app = build(builder);
+  const auto caller = std::this_thread::get_id();
+  std::thread::id seen;
+  ward::AppBuilder thread_builder;
+  thread_builder.command("where", [&] {
+    seen = std::this_thread::get_id();
+    return 0;
+  });
+  thread_builder.async_command("wherf", [&] {
+    seen = std::this_thread::get_id();
+    return 1;
+  });
+  const auto threads = build(thread_builder);
+  for (int round = 0; round < 20; ++round) {
+    CHECK(body(invoke(app, "here", "{}")) == "1");
+    CHECK(body(invoke(app, "herf", "{}")) == "2");
+    CHECK(body(invoke(app, "hera", "{}")) == "4");
+    CHECK(invoke(app, "herg", "{}").code == errc::unknown_command);
+    seen = {};
+    CHECK(body(invoke(threads, "where", "{}")) == "0");
+    CHECK(seen == caller);
+    seen = {};
+    CHECK(body(invoke(threads, "wherf", "{}")) == "1");
+    CHECK(seen != caller);
+    CHECK(seen != std::thread::id());
+  }
 }
