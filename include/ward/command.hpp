@@ -28,6 +28,7 @@
 
 #include <array>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -117,7 +118,7 @@ public:
   }
   /// Runs the command. May throw: the app turns an exception into an internal-error response.
   virtual void call(const Invocation &invocation, ReplyTarget &target) = 0;
-  /// Where call() runs.
+  /// Where call() runs. Asked once, when the app is built.
   [[nodiscard]] virtual Execution execution() const noexcept { return Execution::caller; }
 };
 
@@ -273,7 +274,11 @@ public:
       : command_(std::move(command)), fn_(std::move(fn)), execution_(options.execution) {
     static_assert(N == Info::json_count,
                   "ward::arg_names must name exactly the handler's JSON arguments (Channels included), in order");
-    for (std::size_t i = 0; i < N; ++i) keys_[i] = to_arg_key(names.names[i], options.arg_case);
+    for (std::size_t i = 0; i < N; ++i) keys_[i] = argument_key(to_arg_key(names.names[i], options.arg_case));
+    // Two names can give one key ("file_path" and "filePath"): find_arguments needs distinct ones.
+    for (std::size_t i = 0; i < N; ++i)
+      for (std::size_t j = i + 1; j < N; ++j)
+        if (keys_[i].name == keys_[j].name) distinct_keys_ = false;
   }
 
   [[nodiscard]] Execution execution() const noexcept override { return execution_; }
@@ -288,6 +293,30 @@ public:
 
 private:
   template <std::size_t I> using Param = std::tuple_element_t<I, Params>;
+
+  /// The JSON arguments' values, all found before any is decoded.
+  struct FoundArguments {
+    std::array<std::uint64_t, (Info::json_count + 63) / 64> found{}; ///< bit i: keys_[i] is present
+    std::array<JsonValue, Info::json_count> values;
+    [[nodiscard]] bool has(std::size_t index) const noexcept { return (found[index / 64] >> (index % 64)) & 1u; }
+  };
+
+  void find_all(const Invocation &invocation, FoundArguments &arguments) const {
+    const JsonValue args = invocation.args();
+    if constexpr (Info::json_count <= 64) {
+      if (distinct_keys_) [[likely]] {
+        arguments.found[0] = find_arguments(args, keys_.data(), Info::json_count, arguments.values.data());
+        return;
+      }
+    }
+    const JsonObject object(args);
+    for (std::size_t i = 0; i < Info::json_count; ++i) {
+      if (const auto value = object.find(keys_[i].name)) {
+        arguments.values[i] = *value;
+        arguments.found[i / 64] |= std::uint64_t{1} << (i % 64);
+      }
+    }
+  }
 
   template <std::size_t... I> result<void> bind_states(const StateRegistry &registry, std::index_sequence<I...>) {
     result<void> outcome = success();
@@ -310,7 +339,8 @@ private:
   template <std::size_t... I>
   void call_with(const Invocation &invocation, ReplyTarget &target, std::index_sequence<I...>) {
     std::tuple<ParamSlot<Param<I>>...> slots;
-    JsonObject args(invocation.args());
+    FoundArguments args;
+    if constexpr (Info::json_count > 0) find_all(invocation, args);
     // The Responder is taken last, once every argument decoded: a failed decode must still be
     // able to answer through `target` directly.
     if (!(load<I, false>(std::get<I>(slots), invocation, args, target) && ...)) return;
@@ -327,36 +357,37 @@ private:
   }
 
   template <std::size_t I, bool ResponderPass, class Slot>
-  bool load(Slot &slot, const Invocation &invocation, const JsonObject &args, ReplyTarget &target) {
+  bool load(Slot &slot, const Invocation &invocation, const FoundArguments &args, ReplyTarget &target) {
     constexpr ParamKind kind = param_kind<Param<I>>();
     if constexpr (ResponderPass) {
       if constexpr (kind == ParamKind::responder) slot.responder.emplace(target.defer());
       return true;
     } else if constexpr (kind == ParamKind::json) {
-      const std::string &key = keys_[Info::json_index[I]];
-      auto value = args.find(key);
-      if (!value) {
+      constexpr std::size_t index = Info::json_index[I];
+      const std::string &key = keys_[index].name;
+      if (!args.has(index)) {
         if constexpr (is_optional_v<typename Slot::Value>) return true;
         target.reject(missing_argument(command_, key));
         return false;
       }
-      if constexpr (requires { Codec<typename Slot::Value>::decode_success(*value, slot.value); }) {
-        if (Codec<typename Slot::Value>::decode_success(*value, slot.value)) [[likely]]
+      const JsonValue &value = args.values[index];
+      if constexpr (requires { Codec<typename Slot::Value>::decode_success(value, slot.value); }) {
+        if (Codec<typename Slot::Value>::decode_success(value, slot.value)) [[likely]]
           return true;
       }
-      auto decoded = ward::decode(*value, slot.value);
+      auto decoded = ward::decode(value, slot.value);
       if (!decoded) {
         target.reject(invalid_argument(command_, key, std::move(decoded).assume_error()));
         return false;
       }
     } else if constexpr (kind == ParamKind::channel) {
-      const std::string &key = keys_[Info::json_index[I]];
-      auto value = args.find(key);
-      if (!value) {
+      constexpr std::size_t index = Info::json_index[I];
+      const std::string &key = keys_[index].name;
+      if (!args.has(index)) {
         target.reject(missing_argument(command_, key));
         return false;
       }
-      auto channel = invocation.channel(*value);
+      auto channel = invocation.channel(args.values[index]);
       if (!channel) {
         target.reject(not_a_channel(command_, key));
         return false;
@@ -415,7 +446,8 @@ private:
   std::string command_;
   F fn_;
   Execution execution_;
-  std::array<std::string, Info::json_count> keys_;
+  std::array<ArgumentKey, Info::json_count> keys_;
+  bool distinct_keys_ = true;
   typename StatePointers<Params>::type states_{};
 };
 

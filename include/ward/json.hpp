@@ -141,6 +141,25 @@ private:
   JsonValue value_;
 };
 
+namespace detail {
+/// A typed command's argument name, prepared once for find_arguments: besides the name, the
+/// first bytes of the parser's record of a member with exactly this name (its length, then up
+/// to four bytes of text), so that most members are told apart by one masked word compare.
+struct ArgumentKey {
+  std::string name;
+  std::uint64_t head = 0;
+  std::uint64_t head_mask = 0;
+};
+[[nodiscard]] ArgumentKey argument_key(std::string name);
+
+/// What JsonObject(args).find(keys[i].name) answers for each of `count` distinct keys (at most
+/// 64), from one pass over the members instead of a search per key: bit i of the result is set
+/// when there is a member named keys[i].name, and values[i] is then the first such member's
+/// value. Members in the order of `keys` (as Tauri sends them) cost one compare each.
+[[nodiscard]] std::uint64_t find_arguments(const JsonValue &args, const ArgumentKey *keys, std::size_t count,
+                                           JsonValue *values) noexcept;
+} // namespace detail
+
 /// Appends JSON to a String. Output is always valid UTF-8 (invalid sequences in strings become
 /// U+FFFD) and escapes U+2028 / U+2029, so a host may embed it in a script it evaluates.
 /// Commas are placed for you; the caller is responsible for balanced begin/end calls.

@@ -64,16 +64,20 @@ public:
     return ward::detail::hash_finish(h);
   }
 
+  enum class Recent : std::uint8_t { denied, allowed, unknown };
+
   /// The decision of the entry this thread found last in this cache, if `request` is that
   /// entry's request: a page sends the same command from the same labels and origin again and
-  /// again, and this spares the hash and the probe. (`lengths` is packed_lengths(request).)
-  [[nodiscard]] std::optional<bool> find_recent(const AccessRequest &request, std::uint64_t lengths) const noexcept {
+  /// again, and this spares the hash and the probe. An enum, not an optional<bool>, so that
+  /// the answer comes back in a register.
+  [[nodiscard, gnu::always_inline]] Recent find_recent(const AccessRequest &request) const noexcept {
     const RecentHit &recent = recent_hit;
     // The id is unique to this cache for the life of the process, so a match means the entry
     // is one of ours, alive as long as we are (a freed cache's id is never reused).
-    if (recent.cache_id == id_ && recent.entry->lengths == lengths && recent.entry->same_text(request))
-      return recent.entry->allowed;
-    return std::nullopt;
+    if (recent.cache_id != id_) return Recent::unknown;
+    const Entry &entry = *recent.entry;
+    if (!entry.same_request(request)) return Recent::unknown;
+    return entry.allowed ? Recent::allowed : Recent::denied;
   }
 
   [[nodiscard]] std::optional<bool> find(const AccessRequest &request, std::uint64_t hash,
@@ -107,9 +111,17 @@ public:
         entry->hash = hash;
         entry->allowed = allowed;
         entry->lengths = packed_lengths(request);
+        entry->webview_is_window = request.webview == request.window;
         entry->key.reserve(key_bytes);
         for (const std::string_view part : {request.command, request.window, request.webview, request.origin})
           entry->key += part;
+        // The entry never moves (it lives behind its slot's pointer): views into its key stay valid.
+        const char *at = entry->key.data();
+        for (std::size_t part = 0; part < entry->parts.size(); ++part) {
+          const std::size_t size = std::array{request.command, request.window, request.webview, request.origin}[part].size();
+          entry->parts[part] = std::string_view(at, size);
+          at += size;
+        }
         slot.store(entry.release(), std::memory_order_release);
         ++size_;
         return;
@@ -130,7 +142,23 @@ private:
     std::uint64_t hash = 0;
     std::uint64_t lengths = 0; ///< packed_lengths() of the request
     bool allowed = false;
+    bool webview_is_window = false; ///< the webview label is the window label (Tauri's main webview)
     std::string key; ///< command, window, webview and origin, concatenated
+    std::array<std::string_view, 4> parts; ///< the four, in `key`
+
+    /// Compares a request with this entry part by part, each length with its bytes: the thread's
+    /// last entry is checked without the packed lengths (four clamps) or the hash.
+    [[nodiscard, gnu::always_inline]] static bool same(std::string_view mine, std::string_view theirs) noexcept {
+      return mine.size() == theirs.size() && ward::detail::same_short_bytes(mine.data(), theirs.data(), theirs.size());
+    }
+    [[nodiscard, gnu::always_inline]] bool same_request(const AccessRequest &request) const noexcept {
+      if (!same(parts[0], request.command) || !same(parts[1], request.window)) return false;
+      // A host often passes one label for both: then the webview is the window just compared,
+      // as it is in this entry.
+      const bool same_label = webview_is_window && request.webview.data() == request.window.data() &&
+                              request.webview.size() == request.window.size();
+      return (same_label || same(parts[2], request.webview)) && same(parts[3], request.origin);
+    }
 
     /// The bytes of a request whose lengths equal this entry's.
     [[nodiscard, gnu::always_inline]] bool same_text(const AccessRequest &request) const noexcept {

@@ -51,9 +51,23 @@ void CommandIndex::build(CommandTable table) {
     const std::uint64_t hash = short_text_hash(name);
     std::size_t at = hash & mask_;
     while (slots_[at].handler) at = (at + 1) & mask_;
-    slots_[at] = Slot{hash, name, handler.get()};
+    slots_[at] = Slot{hash, name, handler.get(), handler->execution()};
   }
   id_ = process_unique_id();
+}
+
+const CommandIndex::Slot *CommandIndex::find_by_hash(std::string_view name) const noexcept {
+  const std::uint64_t hash = short_text_hash(name);
+  // At most half the slots are taken, so every probe run ends at an empty slot.
+  for (std::size_t at = hash & mask_;; at = (at + 1) & mask_) {
+    const Slot &slot = slots_[at];
+    if (!slot.handler) return nullptr;
+    if (slot.hash == hash && slot.name.size() == name.size() &&
+        same_short_bytes(slot.name.data(), name.data(), name.size())) {
+      recent_hit = RecentHit{id_, &slot};
+      return &slot;
+    }
+  }
 }
 
 /// The reference that keeps a thread's cached policy alive until the thread caches another

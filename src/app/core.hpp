@@ -78,35 +78,31 @@ public:
   /// Takes the table (once, before any lookup).
   void build(CommandTable table);
 
-  /// The handler registered under exactly `name`, or null.
-  [[nodiscard]] CommandHandler *find(std::string_view name) const noexcept {
+  /// A registered command, as a lookup finds it.
+  struct Slot {
+    std::uint64_t hash = 0;
+    std::string_view name; ///< the table's key (node-based: it never moves)
+    CommandHandler *handler = nullptr;
+    Execution execution = Execution::caller; ///< handler->execution(), asked once at build
+  };
+
+  /// The command registered under exactly `name`, or null. The thread's last hit is checked
+  /// here, inline in dispatch; the hash and the probe are not.
+  [[nodiscard, gnu::always_inline]] const Slot *find(std::string_view name) const noexcept {
     const RecentHit &recent = recent_hit;
     // Ids are unique for the life of the process, so a match is a slot of this live index.
     if (recent.index_id == id_ && recent.slot->name.size() == name.size() &&
         same_short_bytes(recent.slot->name.data(), name.data(), name.size()))
-      return recent.slot->handler;
-    const std::uint64_t hash = short_text_hash(name);
-    // At most half the slots are taken, so every probe run ends at an empty slot.
-    for (std::size_t at = hash & mask_;; at = (at + 1) & mask_) {
-      const Slot &slot = slots_[at];
-      if (!slot.handler) return nullptr;
-      if (slot.hash == hash && slot.name.size() == name.size() &&
-          same_short_bytes(slot.name.data(), name.data(), name.size())) {
-        recent_hit = RecentHit{id_, &slot};
-        return slot.handler;
-      }
-    }
+      return recent.slot;
+    return find_by_hash(name);
   }
 
   [[nodiscard]] CommandTable::const_iterator begin() const noexcept { return table_.begin(); }
   [[nodiscard]] CommandTable::const_iterator end() const noexcept { return table_.end(); }
 
 private:
-  struct Slot {
-    std::uint64_t hash = 0;
-    std::string_view name; ///< the table's key (node-based: it never moves)
-    CommandHandler *handler = nullptr;
-  };
+  [[gnu::noinline]] const Slot *find_by_hash(std::string_view name) const noexcept;
+
   /// The slot a thread found last, and in which index (index_id 0: none; ids start at 1).
   struct RecentHit {
     std::uint64_t index_id;

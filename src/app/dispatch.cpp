@@ -303,9 +303,10 @@ DispatchOutcome dispatch(const std::shared_ptr<const AppCore> &app, const result
   if (app->closed.load(std::memory_order_acquire)) [[unlikely]]
     return refuse(*app, Error(errc::closed, "the app is shut down"), envelope, response);
 
-  CommandHandler *const handler = app->commands.find(envelope.command);
-  if (!handler) [[unlikely]]
+  const CommandIndex::Slot *const command = app->commands.find(envelope.command);
+  if (!command) [[unlikely]]
     return refuse_unknown(*app, envelope, response);
+  CommandHandler *const handler = command->handler;
 
   // Default-deny: a command runs only if the policy in force now grants it to this request.
   const PolicyPin policy(*app);
@@ -319,7 +320,7 @@ DispatchOutcome dispatch(const std::shared_ptr<const AppCore> &app, const result
                                           invoke_id, envelope.callback_id, envelope.error_id},
                             envelope.raw, make_value(envelope.args), envelope.args_text, envelope.body,
                             envelope.headers, &app->states, policy.get(), &app);
-  if (handler->execution() == Execution::executor)
+  if (command->execution == Execution::executor)
     return dispatch_async(app, envelope, *handler, data.context, policy.share(), async_done);
   const Invocation invocation(data);
 

@@ -33,10 +33,9 @@ struct StringHash {
   }
   if (n >= 4)
     return ((load_bytes(a, 4) ^ load_bytes(b, 4)) | (load_bytes(a + n - 4, 4) ^ load_bytes(b + n - 4, 4))) == 0;
-  if (n == 0) return true;
-  // 1 to 3 bytes: the first, middle and last byte cover them all.
-  const auto byte = [](const char *at, std::size_t i) { return static_cast<unsigned char>(at[i]); };
-  return ((byte(a, 0) ^ byte(b, 0)) | (byte(a, n / 2) ^ byte(b, n / 2)) | (byte(a, n - 1) ^ byte(b, n - 1))) == 0;
+  if (n >= 2) // 2 or 3 bytes: the first two and the last two cover them
+    return ((load_bytes(a, 2) ^ load_bytes(b, 2)) | (load_bytes(a + n - 2, 2) ^ load_bytes(b + n - 2, 2))) == 0;
+  return n == 0 || a[0] == b[0];
 }
 
 /// One step of the hashes below (multiply, then fold the high bits down).

@@ -1,10 +1,13 @@
+#include "app/strings.hpp"
 #include "json/element.hpp"
 #include "json/tape.hpp"
 
 #include <ward/json.hpp>
 
 #include <bit>
+#include <cstring>
 #include <iterator>
+#include <limits>
 
 namespace ward {
 
@@ -43,15 +46,30 @@ JsonType JsonValue::type() const noexcept {
 }
 
 bool JsonValue::get(bool &out) const noexcept { return element_of(*this).get(out) == simdjson::SUCCESS; }
+// The integer getters read the tape directly: an integer is a type word ('l' signed, 'u' only
+// above int64's range) followed by its 64-bit value, and these run once per integer argument.
 bool JsonValue::get(std::int64_t &out) const noexcept {
-  auto element = element_of(*this);
-  if (!element.is_int64() && !element.is_uint64()) return false;
-  return element.get(out) == simdjson::SUCCESS;
+  const auto tape = detail::tape_of(from_storage<dom::element>(storage_));
+  if (!tape.doc) return false; // a default JsonValue: null
+  const std::uint64_t *words = tape.doc->tape.get() + tape.json_index;
+  const char type = detail::tape_type(words[0]);
+  if (type == 'l') [[likely]] {
+    out = static_cast<std::int64_t>(words[1]);
+    return true;
+  }
+  if (type != 'u' || words[1] > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) return false;
+  out = static_cast<std::int64_t>(words[1]);
+  return true;
 }
 bool JsonValue::get(std::uint64_t &out) const noexcept {
-  auto element = element_of(*this);
-  if (!element.is_int64() && !element.is_uint64()) return false;
-  return element.get(out) == simdjson::SUCCESS;
+  const auto tape = detail::tape_of(from_storage<dom::element>(storage_));
+  if (!tape.doc) return false; // a default JsonValue: null
+  const std::uint64_t *words = tape.doc->tape.get() + tape.json_index;
+  const char type = detail::tape_type(words[0]);
+  if (type != 'l' && type != 'u') return false;
+  if (type == 'l' && static_cast<std::int64_t>(words[1]) < 0) return false;
+  out = words[1];
+  return true;
 }
 bool JsonValue::get(double &out) const noexcept { return element_of(*this).get(out) == simdjson::SUCCESS; }
 bool JsonValue::get(std::string_view &out) const noexcept {
@@ -180,3 +198,103 @@ std::optional<JsonValue> JsonObject::find(std::string_view key) const noexcept {
 }
 
 } // namespace ward
+
+namespace ward::detail {
+namespace {
+
+/// The length word simdjson stores before a string's bytes in its string buffer (tape.hpp).
+using StoredLength = std::uint32_t;
+
+/// Whether the string record at `at` (simdjson's string buffer: the length, then the bytes)
+/// holds exactly the key's name. simdjson pads the buffer (SIMDJSON_PADDING bytes past any
+/// record), so the first eight bytes can be loaded whole; the key's mask drops those past the
+/// name, which belong to the next record or were never written.
+bool is_key(const std::uint8_t *at, const ArgumentKey &key) noexcept {
+  if ((load_bytes(reinterpret_cast<const char *>(at), 8) & key.head_mask) != key.head) return false;
+  const std::size_t size = key.name.size();
+  constexpr std::size_t in_head = 8 - sizeof(StoredLength);
+  return size <= in_head ||
+         same_short_bytes(reinterpret_cast<const char *>(at) + 8, key.name.data() + in_head, size - in_head);
+}
+
+/// The index of the key whose name the record at `at` holds, other than `skipped` (already
+/// compared), or `count`.
+[[gnu::noinline]] std::size_t search_key(const std::uint8_t *at, const ArgumentKey *keys, std::size_t count,
+                                         std::size_t skipped) noexcept {
+  for (std::size_t key = 0; key < count; ++key)
+    if (key != skipped && is_key(at, keys[key])) return key;
+  return count;
+}
+
+} // namespace
+
+ArgumentKey argument_key(std::string name) {
+  ArgumentKey key;
+  // Built as the parser stores a string (the same memcpy of the length, the same bytes), so the
+  // compare holds for either byte order.
+  unsigned char head[8] = {};
+  unsigned char mask[8] = {};
+  const auto length = static_cast<StoredLength>(name.size());
+  std::memcpy(head, &length, sizeof length);
+  std::memset(mask, 0xFF, sizeof length);
+  for (std::size_t i = 0; i < name.size() && sizeof length + i < sizeof head; ++i) {
+    head[sizeof length + i] = static_cast<unsigned char>(name[i]);
+    mask[sizeof length + i] = 0xFF;
+  }
+  std::memcpy(&key.head, head, sizeof head);
+  std::memcpy(&key.head_mask, mask, sizeof mask);
+  key.name = std::move(name);
+  return key;
+}
+
+namespace {
+
+/// find_arguments for members in any order, repeated, or not arguments at all.
+[[gnu::noinline]] std::uint64_t find_arguments_anywhere(const simdjson::internal::tape_ref &tape, std::size_t end,
+                                                        const ArgumentKey *keys, std::size_t count,
+                                                        JsonValue *values) noexcept {
+  const std::uint64_t *words = tape.doc->tape.get();
+  const std::uint8_t *strings = tape.doc->string_buf.get();
+  std::uint64_t found = 0;
+  std::size_t missing = count;
+  std::size_t expected = 0; // the key of the next member if they come in declaration order
+  for (std::size_t i = tape.json_index + 1; i < end; i = tape_after(words, i + 1)) {
+    const std::uint8_t *name = strings + (words[i] & tape_payload_mask);
+    std::size_t match = expected;
+    if (match >= count || !is_key(name, keys[match])) {
+      match = search_key(name, keys, count, match);
+      if (match == count) continue; // not an argument
+    }
+    expected = match + 1;
+    const std::uint64_t bit = std::uint64_t{1} << match;
+    if (found & bit) continue; // a repeated key: the first member counts
+    found |= bit;
+    values[match] = make_value(element_at(tape.doc, i + 1));
+    if (--missing == 0) break; // later members can only repeat a key
+  }
+  return found;
+}
+
+} // namespace
+
+std::uint64_t find_arguments(const JsonValue &args, const ArgumentKey *keys, std::size_t count,
+                             JsonValue *values) noexcept {
+  const auto tape = tape_of(from_storage<dom::element>(args.storage()));
+  if (!tape.doc || count == 0) return 0; // a default JsonValue: null, no members
+  const std::uint64_t *words = tape.doc->tape.get();
+  const std::uint64_t start = words[tape.json_index];
+  if (tape_type(start) != '{') return 0;
+  const std::size_t end = tape_after_scope(start) - 1; // the '}' word
+  // Tauri sends the arguments in declaration order: if the first members are the keys in
+  // order, each is its key's first member, and whatever follows can only repeat one.
+  const std::uint8_t *strings = tape.doc->string_buf.get();
+  std::size_t i = tape.json_index + 1;
+  for (std::size_t key = 0; i < end && is_key(strings + (words[i] & tape_payload_mask), keys[key]);) {
+    values[key] = make_value(element_at(tape.doc, i + 1));
+    if (++key == count) return count == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << count) - 1;
+    i = tape_after(words, i + 1);
+  }
+  return find_arguments_anywhere(tape, end, keys, count, values);
+}
+
+} // namespace ward::detail
