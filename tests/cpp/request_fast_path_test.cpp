@@ -7,6 +7,7 @@
 #include "ipc/envelope.hpp"
 #include "ipc/request_fields.hpp"
 #include "json/document.hpp"
+#include "name_bytes.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -76,6 +77,27 @@ TEST_CASE("header names: the word-at-a-time folded compare is exactly ASCII case
   check_folded_name("Tauri-Invoke-Key");
   check_folded_name("application/json");
   check_folded_name("@[`{]}~^_AZaz09");
+}
+
+TEST_CASE("name bytes: the unrolled table check sees a bad byte at every position of every length") {
+  const auto by_loop = [](std::string_view text, const std::array<bool, 256> &table) {
+    return std::all_of(text.begin(), text.end(), [&](char c) { return table[static_cast<unsigned char>(c)]; });
+  };
+  for (const auto *table : {&ward::detail::command_name_bytes, &ward::detail::label_ascii_bytes}) {
+    for (std::size_t size = 0; size <= 40; ++size) {
+      std::string text;
+      for (std::size_t i = 0; i < size; ++i) text += static_cast<char>('a' + i % 26);
+      CHECK(ward::detail::all_bytes_in(text, *table) == by_loop(text, *table));
+      for (std::size_t at = 0; at < size; ++at) {
+        for (const char bad : {' ', '\0', '\x80', '\xff', '%', '/', '|'}) {
+          std::string broken = text;
+          broken[at] = bad;
+          INFO("size " << size << " bad byte " << int(static_cast<unsigned char>(bad)) << " at " << at);
+          CHECK(ward::detail::all_bytes_in(broken, *table) == by_loop(broken, *table));
+        }
+      }
+    }
+  }
 }
 
 TEST_CASE("callback ids: the 8-digit word check sees every non-digit, also beside another") {
