@@ -23,12 +23,23 @@ constexpr std::array<bool, 256> ascii_name_bytes(std::string_view punctuation) {
 inline constexpr auto command_name_bytes = ascii_name_bytes("_-.:|");
 inline constexpr auto label_ascii_bytes = ascii_name_bytes("-/:_");
 
-/// True if every byte of `text` is allowed by `table`.
+/// True if every byte of `text` is allowed by `table`. No early exit: names are short and nearly
+/// always valid, so a branch per byte only costs. Four lookups per step, and no loop at all for
+/// the usual names ("main", "add"): 1 to 3 bytes are covered by the first, middle and last
+/// byte, and a longer text's last step ends at its end, overlapping the step before (a byte
+/// looked up twice changes nothing).
 inline bool all_bytes_in(std::string_view text, const std::array<bool, 256> &table) noexcept {
-  bool allowed = true;
-  // No early exit: names are short and nearly always valid, so a branch per byte only costs.
-  for (const char c : text) allowed &= table[static_cast<unsigned char>(c)];
-  return allowed;
+  // As unsigned, so the lookups combine with `&` (no branch) and compilers see no bool bit-ops.
+  const auto allowed = [&](std::size_t i) -> unsigned { return table[static_cast<unsigned char>(text[i])]; };
+  const auto four_allowed = [&](std::size_t i) {
+    return allowed(i) & allowed(i + 1) & allowed(i + 2) & allowed(i + 3);
+  };
+  const std::size_t size = text.size();
+  if (size < 4) return size == 0 || (allowed(0) & allowed(size / 2) & allowed(size - 1)) != 0;
+  unsigned all = 1;
+  std::size_t i = 0;
+  for (; i + 4 < size; i += 4) all &= four_allowed(i);
+  return (all & four_allowed(size - 4)) != 0;
 }
 
 /// is_valid_command_name, inline.

@@ -140,7 +140,7 @@ result<void> read_json_args(std::string_view text, const Limits &limits, Envelop
     return success();
   }
   WARD_TRY(ParsedDocument::parse_into(envelope.document, text, limits, "request body"));
-  const auto root = envelope.document->root();
+  const auto root = envelope.document.root();
   if (root.is_null()) {
     use_no_args(envelope);
     return success();
@@ -209,10 +209,99 @@ result<void> read_message_headers(simdjson::dom::object message, Envelope &envel
   return success();
 }
 
+constexpr auto content_type_name = fast::folded_name("Content-Type");
+constexpr auto callback_name = fast::folded_name("Tauri-Callback");
+constexpr auto error_name = fast::folded_name("Tauri-Error");
+constexpr auto invoke_key_name = fast::folded_name("Tauri-Invoke-Key");
+constexpr auto json_media_type = fast::folded_name("application/json");
+
+/// The body of read_request_fast, inlined into read_request.
+[[gnu::always_inline]] inline bool read_request_fast_inline(const Request &request, const Limits &limits,
+                                                            std::string_view invoke_key, Envelope &envelope) noexcept {
+  // The headers walked from the last: a later match is overwritten by an earlier one, so each
+  // pointer ends on the first header of its name, as scan_headers finds it, with no test per
+  // header of whether one was found already.
+  const Header *content_type = nullptr;
+  const Header *callback = nullptr;
+  const Header *error = nullptr;
+  const Header *key = nullptr;
+  for (const Header *header = request.headers.data() + request.headers.size(); header != request.headers.data();) {
+    --header;
+    const char *name = header->name.data();
+    switch (header->name.size()) {
+    case 12:
+      if (fast::same_name(name, content_type_name)) content_type = header;
+      break;
+    case 14:
+      if (fast::same_name(name, callback_name)) callback = header;
+      break;
+    case 11:
+      if (fast::same_name(name, error_name)) error = header;
+      break;
+    case 16:
+      if (fast::same_name(name, invoke_key_name)) key = header;
+      break;
+    default: break;
+    }
+  }
+  if (key == nullptr || callback == nullptr || error == nullptr) return false;
+  // Constant time in the key's content, as in the general path; which check fails first only
+  // decides that the general path answers.
+  if (!invoke_key_matches(invoke_key, key->value)) return false;
+  std::uint32_t callback_id = 0;
+  std::uint32_t error_id = 0;
+  if (!parse_callback_id(callback->value, callback_id) || !parse_callback_id(error->value, error_id)) return false;
+  // Labels: the ASCII ones hosts send; anything else, and the messages, are label_problem's.
+  if (!is_plain_ascii_label(request.window) ||
+      (!same_text(request.webview, request.window) && !is_plain_ascii_label(request.webview)) ||
+      request.origin.size() > max_origin_bytes)
+    return false;
+  std::string_view command;
+  if (!plain_command(request.url, command)) return false;
+  // Exactly "application/json" (as the general path's own shortcut compares it), or no
+  // Content-Type at all; any other value is body_type_of's to read.
+  if (content_type != nullptr &&
+      (content_type->value.size() != 16 || load_bytes(content_type->value.data(), 8) != json_media_type.exact_head ||
+       load_bytes(content_type->value.data() + 8, 8) != json_media_type.exact_tail))
+    return false;
+  const std::string_view text(reinterpret_cast<const char *>(request.body.data()), request.body.size());
+  // A body that is empty or starts blank may mean "no arguments": read_json_args decides.
+  if (text.empty() || is_blank(text.front())) return false;
+  if (!ParsedDocument::parse_warm(envelope.document, text, limits)) return false;
+  const simdjson::dom::element root = envelope.document.root();
+  if (root.type() != simdjson::dom::element_type::OBJECT) { // inline, where is_object() is a call
+    envelope.document.release();
+    return false;
+  }
+  envelope.headers = request.headers;
+  envelope.callback_id = callback_id;
+  envelope.error_id = error_id;
+  envelope.origin = request.origin;
+  envelope.window = request.window;
+  envelope.webview = request.webview;
+  envelope.command = command;
+  envelope.body = request.body;
+  envelope.args = root;
+  envelope.args_text = text;
+  return true;
+}
+
 } // namespace
+
+bool read_request_fast(const Request &request, const Limits &limits, std::string_view invoke_key,
+                       Envelope &envelope) noexcept {
+  return read_request_fast_inline(request, limits, invoke_key, envelope);
+}
 
 result<void> read_request(const Request &request, const Limits &limits, std::string_view invoke_key,
                           Envelope &envelope) {
+  if (read_request_fast_inline(request, limits, invoke_key, envelope)) [[likely]]
+    return success();
+  return read_request_general(request, limits, invoke_key, envelope);
+}
+
+result<void> read_request_general(const Request &request, const Limits &limits, std::string_view invoke_key,
+                                  Envelope &envelope) {
   envelope.headers = request.headers;
   const KnownHeaders known = scan_headers(request.headers);
   const bool callback_ok = read_callback_id(known.callback, envelope.callback_id);
@@ -246,10 +335,10 @@ result<void> read_message(const MessageRequest &request, const Limits &limits, s
                           Envelope &envelope) {
   auto parsed = ParsedDocument::parse(request.message, limits, "IPC message");
   if (!parsed) return std::move(parsed).assume_error();
-  envelope.document.emplace(std::move(parsed).assume_value());
+  envelope.document = std::move(parsed).assume_value();
   envelope.message_storage.emplace();
   simdjson::dom::object message;
-  if (envelope.document->root().get(message) != simdjson::SUCCESS)
+  if (envelope.document.root().get(message) != simdjson::SUCCESS)
     return bad_request("invalid IPC message: expected a JSON object");
 
   WARD_TRY_ASSIGN(envelope.callback_id, message_id(message, "callback"));

@@ -36,7 +36,7 @@ struct Envelope {
   bool raw = false;
   std::span<const std::byte> body;   ///< raw bytes, or the JSON text
   std::span<const Header> headers;
-  std::optional<ParsedDocument> document;
+  ParsedDocument document;           ///< the parsed body or message, if any
   simdjson::dom::element args;       ///< always an object
   std::string_view args_text;        ///< the arguments as JSON text
 
@@ -56,6 +56,19 @@ struct Envelope {
 /// so far, for the error response.
 result<void> read_request(const Request &request, const Limits &limits, std::string_view invoke_key,
                           Envelope &envelope);
+
+/// read_request's hot path: true when the request has the shape Tauri sends (the key and both
+/// callback ids present, ASCII labels, a plain command URL, a JSON object body that parses on
+/// the thread's warm parser) and read_request_general accepts it; then the envelope holds what
+/// read_request_general would have put there. False leaves the envelope as it was and the
+/// answer to read_request_general. A pure predicate with no error to build, so the usual
+/// request runs straight through without a result<> passed between its steps.
+bool read_request_fast(const Request &request, const Limits &limits, std::string_view invoke_key,
+                       Envelope &envelope) noexcept;
+
+/// read_request's general path: decides every request, and words every error.
+result<void> read_request_general(const Request &request, const Limits &limits, std::string_view invoke_key,
+                                  Envelope &envelope);
 
 /// Reads the postMessage form.
 result<void> read_message(const MessageRequest &request, const Limits &limits, std::string_view invoke_key,

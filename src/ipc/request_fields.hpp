@@ -10,6 +10,7 @@
 #include "app/strings.hpp"
 #include "name_bytes.hpp"
 
+#include <array>
 #include <bit>
 #include <cstddef>
 #include <cstdint>
@@ -42,10 +43,12 @@ result<std::string_view> decode_command_general(std::string_view url, CommandBuf
 
 namespace fast {
 
-/// True if the 8 bytes of `chunk` are all ASCII digits.
+/// True if the 8 bytes of `chunk` are all ASCII digits. A byte below '0' sets its top bit in
+/// the difference, a byte above '9' (up to 0xAF) in the sum, and a byte from 0xB0 in the
+/// difference. Borrows and carries cross bytes only from an invalid byte, and the lowest invalid
+/// byte receives none, so it is always seen.
 constexpr bool eight_digits(std::uint64_t chunk) noexcept {
-  return (chunk & 0xF0F0F0F0F0F0F0F0) == 0x3030303030303030 &&
-         ((chunk + 0x0606060606060606) & 0xF0F0F0F0F0F0F0F0) == 0x3030303030303030;
+  return (((chunk - 0x3030303030303030) | (chunk + 0x4646464646464646)) & 0x8080808080808080) == 0;
 }
 
 /// The value of 8 ASCII digits loaded little-endian (the first digit in the lowest byte), as
@@ -56,31 +59,88 @@ constexpr std::uint64_t eight_digits_value(std::uint64_t chunk) noexcept {
   return ((chunk & 0x0000FFFF0000FFFF) * 42949672960001) >> 32;
 }
 
+/// A name known at compile time (8 to 16 bytes, a header name here), for an ASCII
+/// case-insensitive comparison two words at a time: its first and last 8 bytes (overlapping
+/// when shorter than 16) lowercased, and for each the bits to OR into a candidate's bytes before
+/// comparing: 0x20 where the name has a letter, 0 elsewhere. OR-ing 0x20 maps exactly the two
+/// cases of that letter to the lowercase one and no other byte to it, and every other byte is
+/// compared exactly, as ASCII case folding leaves it: '@' and '`', '[' and '{', bytes >= 0x80
+/// stay apart.
+struct FoldedName {
+  std::size_t size;
+  std::uint64_t exact_head; ///< the name's own first and last 8 bytes
+  std::uint64_t exact_tail;
+  std::uint64_t head;
+  std::uint64_t head_fold;
+  std::uint64_t tail;
+  std::uint64_t tail_fold;
+};
+
+constexpr bool is_ascii_letter(char c) noexcept { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
+enum class WordKind { exact, lowercase, fold_bits };
+
+/// 8 bytes of `name` from `at` as they are, lowercased, or the 0x20 per letter, in the byte
+/// order load_bytes reads them.
+constexpr std::uint64_t name_word(std::string_view name, std::size_t at, WordKind kind) noexcept {
+  std::array<char, 8> bytes{};
+  for (std::size_t i = 0; i < 8; ++i) {
+    const char c = name[at + i];
+    switch (kind) {
+    case WordKind::exact: bytes[i] = c; break;
+    case WordKind::lowercase: bytes[i] = is_ascii_letter(c) ? static_cast<char>(c | 0x20) : c; break;
+    case WordKind::fold_bits: bytes[i] = is_ascii_letter(c) ? char{0x20} : char{0}; break;
+    }
+  }
+  return std::bit_cast<std::uint64_t>(bytes);
+}
+
+/// `name`'s words; `name` is 8 to 16 bytes (a shorter one does not compile in a constant
+/// expression: its words would read past it).
+constexpr FoldedName folded_name(std::string_view name) noexcept {
+  const std::size_t tail = name.size() - 8;
+  return FoldedName{name.size(),
+                    name_word(name, 0, WordKind::exact),
+                    name_word(name, tail, WordKind::exact),
+                    name_word(name, 0, WordKind::lowercase),
+                    name_word(name, 0, WordKind::fold_bits),
+                    name_word(name, tail, WordKind::lowercase),
+                    name_word(name, tail, WordKind::fold_bits)};
+}
+
+/// True if the `literal.size` bytes at `name` equal `literal` up to ASCII case. The exact
+/// spelling is tried first: hosts send it, and it is two compares with no folding.
+[[gnu::always_inline]] inline bool same_name(const char *name, const FoldedName &literal) noexcept {
+  const std::uint64_t head = load_bytes(name, 8);
+  const std::uint64_t tail = load_bytes(name + literal.size - 8, 8);
+  if (head == literal.exact_head && tail == literal.exact_tail) [[likely]]
+    return true;
+  return (((head | literal.head_fold) ^ literal.head) | ((tail | literal.tail_fold) ^ literal.tail)) == 0;
+}
+
 } // namespace fast
 
 /// parse_callback_id_general's answer, with a fast path for 8 to 10 bare digits: Tauri's ids
 /// are random 32-bit numbers, so nearly always 9 or 10 digits with nothing to trim. The first 8
-/// are checked and read as one word, the last ones one by one; anything else (blanks, leading
-/// zeros beyond 10 digits, fewer than 8 digits) goes to the general path.
+/// and the last 8 bytes are checked as two (overlapping) words, the first 8 read as one number
+/// and the one or two digits after them appended; anything else (blanks, signs, fewer than 8 or
+/// more than 10 bytes) goes to the general path.
 inline bool parse_callback_id(std::string_view text, std::uint32_t &out) noexcept {
   if constexpr (std::endian::native == std::endian::little) {
     const std::size_t size = text.size();
-    if (size >= 8 && size <= 10) {
-      const std::uint64_t head = load_bytes(text.data(), 8);
-      if (fast::eight_digits(head)) {
-        std::uint64_t value = fast::eight_digits_value(head);
-        bool digits = true;
-        for (std::size_t i = 8; i < size; ++i) {
-          const unsigned digit = static_cast<unsigned char>(text[i]) - unsigned{'0'};
-          digits &= digit <= 9;
-          value = value * 10 + digit;
-        }
-        if (digits) {
-          // At most 10 digits, so no overflow of 64 bits before this check.
-          if (value > UINT32_MAX) return false;
-          out = static_cast<std::uint32_t>(value);
-          return true;
-        }
+    if (size - 8 <= 2) { // 8 to 10 bytes: shorter sizes wrap around to huge values
+      const std::uint64_t first = load_bytes(text.data(), 8);
+      const std::uint64_t last = load_bytes(text.data() + size - 8, 8);
+      if (fast::eight_digits(first) && fast::eight_digits(last)) {
+        std::uint64_t value = fast::eight_digits_value(first);
+        // The digits after the first eight are the top bytes of `last`, the last digit highest.
+        const auto digit = [last](int byte) { return (last >> (8 * byte)) & 0x0F; };
+        if (size == 10) value = value * 100 + digit(6) * 10 + digit(7);
+        else if (size == 9) value = value * 10 + digit(7);
+        // At most 10 digits, so no overflow of 64 bits before this check.
+        if (value > UINT32_MAX) return false;
+        out = static_cast<std::uint32_t>(value);
+        return true;
       }
     }
   }

@@ -3,41 +3,30 @@
 #include "json/tape.hpp"
 
 #include <memory>
+#include <new>
 #include <string>
 #include <utility>
 #include <vector>
 
 namespace ward::detail {
+namespace parsers {
+
+constinit thread_local ThreadParsers thread_parsers_state{};
+
+void free_exiting_stack(ParserStack *stack) noexcept {
+  // Only the thread's own stack is ever leased on it, so this is the thread's pointer.
+  if (thread_parsers_state.stack == stack) thread_parsers_state.stack = nullptr;
+  std::unique_ptr<ParserStack> owned(stack);
+}
+
+} // namespace parsers
+
 namespace {
 
-/// Parsers above this capacity are released after use so one large request does not pin
-/// memory on a thread forever.
-constexpr std::size_t retained_capacity = 1u << 20;
-
-/// A parser with the capacity and depth it was last allocated for. The copies sit beside the
-/// pointer, so checking that a warm parser fits takes one load from this slot rather than a
-/// chase through the parser and its implementation (which stalled every parse). Only
-/// prepare_parser allocates, and it refreshes them; parse() never grows a parser that fits.
-struct ParserSlot {
-  std::unique_ptr<simdjson::dom::parser> parser;
-  std::size_t capacity = 0;
-  std::size_t depth = 0;
-};
-
-struct ParserStack {
-  std::vector<ParserSlot> slots;
-  std::size_t in_use = 0;
-};
-
-/// The thread's parsers. Reached through a trivially destructible pointer rather than a
-/// thread_local ParserStack, so that a request made at thread exit, from a thread_local
-/// destroyed after ward's (a host's), finds no destroyed stack: it gets a stack of its own,
-/// freed when its last document is.
-struct ThreadParsers {
-  ParserStack *stack; ///< owned: freed by ParserStackOwner, or by release_parsers_from() once exiting
-  bool exiting;       ///< the owner is gone: a stack made now lives only while in use
-};
-constinit thread_local ThreadParsers thread_parsers_state{};
+using parsers::ParserSlot;
+using parsers::ParserStack;
+using parsers::retained_capacity;
+using parsers::thread_parsers_state;
 
 void free_thread_parsers() noexcept {
   std::unique_ptr<ParserStack> owned(std::exchange(thread_parsers_state.stack, nullptr));
@@ -49,7 +38,10 @@ struct ParserStackOwner {
   ParserStackOwner &operator=(const ParserStackOwner &) = delete;
   ~ParserStackOwner() {
     thread_parsers_state.exiting = true;
-    if (thread_parsers_state.stack && thread_parsers_state.stack->in_use == 0) free_thread_parsers();
+    if (ParserStack *stack = thread_parsers_state.stack) {
+      if (stack->in_use == 0) free_thread_parsers();
+      else stack->exiting = true; // the last document's release frees it
+    }
   }
 };
 
@@ -58,7 +50,9 @@ struct ParserStackOwner {
     thread_local ParserStackOwner owner; // its destructor frees the stack at thread exit
     (void)owner;
   }
-  thread_parsers_state.stack = std::make_unique<ParserStack>().release();
+  auto stack = std::make_unique<ParserStack>();
+  stack->exiting = thread_parsers_state.exiting;
+  thread_parsers_state.stack = stack.release();
   return *thread_parsers_state.stack;
 }
 
@@ -68,13 +62,12 @@ ParserStack &thread_parsers() {
   return make_thread_parsers();
 }
 
-/// Gives the parser of `slot` (and every one above it) back.
-void release_parsers_from(std::size_t slot) noexcept {
-  thread_parsers_state.stack->in_use = slot;
-  if (slot == 0 && thread_parsers_state.exiting) [[unlikely]]
-    free_thread_parsers();
+/// Gives the parser of `slot` (and every one above it) back, on a failed parse.
+void release_parsers_from(ParserStack &stack, std::size_t slot) noexcept {
+  stack.in_use = slot;
+  if (slot == 0 && stack.exiting) [[unlikely]]
+    parsers::free_exiting_stack(&stack);
 }
-
 
 /// simdjson's size() saturates at 0xFFFFFF; count beyond that.
 template <class Container> std::uint64_t exact_size(const Container &container) noexcept {
@@ -147,38 +140,40 @@ bool may_exceed(const simdjson::dom::document &document, std::size_t begin, std:
   return false;
 }
 
-/// True if no JSON text of `size` bytes can hold a string, array or object over the limits: a
-/// string's bytes are fewer than the text's (escapes only shrink), an array of n elements
-/// takes at least 2n + 1 bytes (`[0,0]`) and an object of n members at least 5n + 1 (`{"":0}`).
-bool fits_limits_by_size(std::size_t size, const Limits &limits) noexcept {
-  return size <= limits.max_string_bytes && size / 2 <= limits.max_array_length &&
-         size / 5 <= limits.max_object_keys;
-}
-
-/// True if the parser of `slot` can take `size` bytes at `depth` as it is: the depth it was
-/// made for, the capacity, and not so large that it should be released for a small document.
-bool parser_fits(const ParserSlot &slot, std::size_t size, std::size_t depth) noexcept {
-  return slot.depth == depth && slot.capacity >= size && !(slot.capacity > retained_capacity && size <= retained_capacity);
-}
-
-/// The parser of `slot`, made, replaced or grown as needed for `size` bytes at `depth`.
-[[gnu::noinline]] result<simdjson::dom::parser *> prepare_parser(ParserStack &stack, std::size_t slot, std::size_t size,
-                                                                 std::size_t depth, std::string_view what) {
-  if (slot == stack.slots.size()) stack.slots.push_back(ParserSlot{std::make_unique<simdjson::dom::parser>()});
+/// The parser of `slot`, made, replaced or grown as needed for `size` bytes at `depth`, with
+/// its padded buffer.
+[[gnu::noinline]] result<ParserSlot *> prepare_parser(ParserStack &stack, std::size_t slot, std::size_t size,
+                                                      std::size_t depth, std::string_view what) {
+  if (slot == stack.slots.size())
+    stack.slots.push_back(ParserSlot{.parser = std::make_unique<simdjson::dom::parser>(), .padded = nullptr});
   auto &entry = stack.slots[slot];
-  if (entry.parser->capacity() > retained_capacity && size <= retained_capacity)
+  if (entry.parser->capacity() > retained_capacity && size <= retained_capacity) {
     entry.parser = std::make_unique<simdjson::dom::parser>(); // drops its buffers, too
+    entry.padded.reset();
+  }
   auto &parser = *entry.parser;
+  const auto out_of_memory = [&] {
+    entry.capacity = entry.depth = 0; // whatever allocate left, the next parse prepares again
+    return Error(errc::out_of_memory, "out of memory while parsing " + std::string(what));
+  };
   if (parser.max_depth() != depth || parser.capacity() < size) {
     const std::size_t capacity = std::max<std::size_t>(size, 4096);
-    if (parser.allocate(capacity, depth) != simdjson::SUCCESS) {
-      entry.capacity = entry.depth = 0; // whatever allocate left, the next parse prepares again
-      return Error(errc::out_of_memory, "out of memory while parsing " + std::string(what));
+    if (parser.allocate(capacity, depth) != simdjson::SUCCESS) return out_of_memory();
+  }
+  // dom::parser::parse sizes its document on every call; parse_on does not, so it is sized here.
+  if (parser.doc.capacity() < parser.capacity() && parser.doc.allocate(parser.capacity()) != simdjson::SUCCESS)
+    return out_of_memory();
+  if (!entry.padded || entry.capacity != parser.capacity()) {
+    entry.padded.reset();
+    try {
+      entry.padded = std::make_unique_for_overwrite<char[]>(parser.capacity() + simdjson::SIMDJSON_PADDING);
+    } catch (const std::bad_alloc &) {
+      return out_of_memory();
     }
   }
   entry.capacity = parser.capacity();
   entry.depth = parser.max_depth();
-  return &parser;
+  return &entry;
 }
 
 [[gnu::cold, gnu::noinline]] Error not_json(std::string_view what) {
@@ -227,58 +222,47 @@ result<void> check_limits(simdjson::dom::element element, const Limits &limits) 
 }
 
 result<ParsedDocument> ParsedDocument::parse(std::string_view text, const Limits &limits, std::string_view what) {
-  std::optional<ParsedDocument> lease;
+  ParsedDocument lease;
   WARD_TRY(parse_into(lease, text, limits, what));
-  return std::move(*lease);
+  return lease;
 }
 
-result<void> ParsedDocument::parse_into(std::optional<ParsedDocument> &lease, std::string_view text,
-                                        const Limits &limits, std::string_view what) {
-  lease.reset(); // a document it still held gives its parser back first
+result<void> ParsedDocument::parse_into(ParsedDocument &lease, std::string_view text, const Limits &limits,
+                                        std::string_view what) {
+  lease.release(); // a document it still held gives its parser back first
   if (text.size() > limits.max_body_bytes) return limit_exceeded("max_body_bytes", limits.max_body_bytes, what);
   if (text.empty()) return not_json(what);
 
   auto &stack = thread_parsers();
   const std::size_t slot = stack.in_use;
-  // simdjson refuses a document as deep as its max_depth; ward's limit is the deepest allowed.
-  const std::size_t depth = std::min<std::size_t>(limits.max_depth, max_supported_depth) + 1;
-  simdjson::dom::parser *parser = nullptr;
-  if (slot < stack.slots.size() && parser_fits(stack.slots[slot], text.size(), depth)) [[likely]] {
-    parser = stack.slots[slot].parser.get();
+  const std::size_t depth = parser_depth(limits);
+  ParserSlot *entry = nullptr;
+  if (slot < stack.slots.size() && parsers::parser_fits(stack.slots[slot], text.size(), depth)) [[likely]] {
+    entry = &stack.slots[slot];
   } else {
     auto prepared = prepare_parser(stack, slot, text.size(), depth, what);
     if (!prepared) {
-      release_parsers_from(slot); // at thread exit, an unused stack is freed
+      release_parsers_from(stack, slot); // at thread exit, an unused stack is freed
       return std::move(prepared).assume_error();
     }
-    parser = prepared.assume_value();
+    entry = prepared.assume_value();
   }
 
   simdjson::dom::element root;
-  if (const auto parse_error = parser->parse(text.data(), text.size(), true).get(root);
-      parse_error != simdjson::SUCCESS) [[unlikely]] {
-    release_parsers_from(slot);
+  if (const auto parse_error = parsers::parse_on(*entry, text, root); parse_error != simdjson::SUCCESS) [[unlikely]] {
+    release_parsers_from(stack, slot);
     return parse_failure(parse_error, limits, what);
   }
 
-  ++stack.in_use;
-  lease.emplace(Key(), slot, root);
+  stack.in_use = slot + 1;
+  lease = ParsedDocument(&stack, slot, root);
   if (!fits_limits_by_size(text.size(), limits)) {
     if (auto checked = check_limits(root, limits); !checked) {
-      lease.reset(); // gives the parser back
+      lease.release(); // gives the parser back
       return std::move(checked).assume_error();
     }
   }
   return success();
-}
-
-ParsedDocument::ParsedDocument(ParsedDocument &&other) noexcept
-    : slot_(other.slot_), owns_slot_(other.owns_slot_), root_(other.root_) {
-  other.owns_slot_ = false;
-}
-
-ParsedDocument::~ParsedDocument() {
-  if (owns_slot_) release_parsers_from(slot_);
 }
 
 } // namespace ward::detail
