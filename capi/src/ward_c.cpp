@@ -11,6 +11,7 @@
 #include <mutex>
 #include <new>
 #include <optional>
+#include <span>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -236,7 +237,43 @@ ward_status read_limits(const ward_limits *in, ward::Limits &out) noexcept {
   return WARD_OK;
 }
 
-ward_status read_request(const ward_request *in, std::vector<ward::Header> &headers, ward::Request &out) {
+/// The request's headers as ward::Header views, for the duration of one call. The few a page
+/// sends (Tauri: four) are kept in place, so that an invoke allocates nothing for them; only a
+/// request with more than `inline_count` goes to the heap.
+class RequestHeaders {
+public:
+  RequestHeaders() noexcept {} // the inline array stays unconstructed until set() writes it
+  RequestHeaders(const RequestHeaders &) = delete;
+  RequestHeaders &operator=(const RequestHeaders &) = delete;
+  ~RequestHeaders() {} // ward::Header is trivially destructible: nothing to end in the union
+
+  /// Makes room for `count` headers; throws std::bad_alloc when the heap fails.
+  void reserve(size_t count) {
+    if (count > inline_count) heap_.resize(count);
+    count_ = count;
+  }
+  /// Writes header `i` (< the reserved count). Assigning an element of the union's array starts
+  /// its lifetime ([class.union]: a trivial assignment to a subscripted member).
+  void set(size_t i, ward::Header header) noexcept {
+    if (count_ > inline_count) heap_[i] = header;
+    else inline_[i] = header;
+  }
+  [[nodiscard]] std::span<const ward::Header> span() const noexcept {
+    if (count_ == 0) return {};
+    return count_ > inline_count ? std::span<const ward::Header>(heap_) : std::span<const ward::Header>(inline_, count_);
+  }
+
+private:
+  static constexpr size_t inline_count = 16;
+  static_assert(std::is_trivially_copy_assignable_v<ward::Header> && std::is_trivially_destructible_v<ward::Header>);
+  union {
+    ward::Header inline_[inline_count];
+  };
+  size_t count_ = 0;
+  std::vector<ward::Header> heap_; // empty (no allocation) unless there are more than inline_count
+};
+
+ward_status read_request(const ward_request *in, RequestHeaders &headers, ward::Request &out) {
   if (!in) return fail_invalid("request is NULL");
   if (auto status = check_struct_size(in, request_v1, "ward_request"); status != WARD_OK) return status;
   if (!valid_string(in->url, in->url_len) || !valid_string(in->origin, in->origin_len) ||
@@ -249,13 +286,13 @@ ward_status read_request(const ward_request *in, std::vector<ward::Header> &head
     const ward_header &header = in->headers[i];
     if (!valid_string(header.name, header.name_len) || !valid_string(header.value, header.value_len))
       return fail_invalid("a request header is NULL with a non-zero length");
-    headers.push_back(ward::Header{view(header.name, header.name_len), view(header.value, header.value_len)});
+    headers.set(i, ward::Header{view(header.name, header.name_len), view(header.value, header.value_len)});
   }
   out.url = view(in->url, in->url_len);
   out.origin = view(in->origin, in->origin_len);
   out.window = view(in->window, in->window_len);
   out.webview = view(in->webview, in->webview_len);
-  out.headers = headers;
+  out.headers = headers.span();
   out.body = bytes_of(in->body, in->body_len);
   return WARD_OK;
 }
@@ -702,7 +739,7 @@ ward_status ward_app_invoke(ward_app *app, const ward_request *request, ward_res
     if (!out) return fail_invalid("out is NULL");
     *out = nullptr;
     if (!app) return fail_invalid("app is NULL");
-    std::vector<ward::Header> headers;
+    RequestHeaders headers;
     ward::Request cpp_request;
     if (auto status = read_request(request, headers, cpp_request); status != WARD_OK) return status;
     *out = new ward_response{app->app.invoke(cpp_request)};
@@ -715,7 +752,7 @@ ward_status ward_app_invoke_async(ward_app *app, const ward_request *request, wa
   return guarded([&] {
     if (!app) return fail_invalid("app is NULL");
     if (!done) return fail_invalid("done is NULL");
-    std::vector<ward::Header> headers;
+    RequestHeaders headers;
     ward::Request cpp_request;
     if (auto status = read_request(request, headers, cpp_request); status != WARD_OK) return status;
     app->app.invoke_async(cpp_request, response_callback(done, user_data, free_user_data));
@@ -1086,7 +1123,7 @@ ward_status ward_app_unlisten(ward_app *app, uint64_t listener) {
 ward_status ward_app_post(ward_app *app, const ward_request *request) {
   return guarded([&] {
     if (!app) return fail_invalid("app is NULL");
-    std::vector<ward::Header> headers;
+    RequestHeaders headers;
     ward::Request cpp_request;
     if (auto status = read_request(request, headers, cpp_request); status != WARD_OK) return status;
     return answer_status(app->app.post(cpp_request));
