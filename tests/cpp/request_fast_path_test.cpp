@@ -544,3 +544,32 @@ TEST_CASE("read_request: random mixes of the variations answer as the general pa
     check_request(spec, limit, key);
   }
 }
+
+TEST_CASE("is_valid_json answers as a fresh simdjson parser does, scalars at the root included", "[fast-path][json]") {
+  // Short integers and literals are checked by hand: the texts where that could differ from
+  // simdjson (leading zeros, signs, blanks, 19 and 20 digits, exponents, near-literals) are
+  // generated here.
+  constexpr std::string_view alphabet[] = {"1", "-", "0", ".", "e", "2", " ", "\t", "\n", ",", "[", "]", "{", "}",
+                                           "\"", "a", "\\", "true", "null", "fals", ":", "\xe2\x80\xa8", "\xff"};
+  std::mt19937 random(2026);
+  simdjson::dom::parser reference;
+  std::size_t valid = 0;
+  for (int i = 0; i < 20000; ++i) {
+    std::string text;
+    const int pieces = static_cast<int>(random() % 6);
+    for (int p = 0; p < pieces; ++p) text += alphabet[random() % std::size(alphabet)];
+    if (random() % 4 == 0) text = std::to_string(static_cast<std::int64_t>(random()) - (1 << 30));
+    if (random() % 8 == 0) text = "\"" + std::string(random() % 80, 'x') + "\"";
+    if (random() % 6 == 0) { // every length up to 20 digits, with signs, zeros and blanks
+      const std::uint64_t wide = (std::uint64_t{random()} << 32 | random()) >> (random() % 64);
+      text = std::string(random() % 3 == 0 ? "-" : "") + std::string(random() % 4 == 0 ? "0" : "") +
+             std::to_string(wide) + std::string(random() % 3 == 0 ? " " : "") + (random() % 9 == 0 ? "e400" : "");
+    }
+    simdjson::dom::element ignored;
+    const bool expected = reference.parse(text.data(), text.size()).get(ignored) == simdjson::SUCCESS;
+    valid += expected;
+    INFO("text: " << text);
+    REQUIRE(ward::detail::is_valid_json(text) == expected);
+  }
+  CHECK(valid > 1000); // the generator reaches both answers
+}
