@@ -130,12 +130,15 @@ void use_no_args(Envelope &envelope) {
   envelope.args_text = empty_object_text;
 }
 
-bool is_blank(char c) noexcept { return c == ' ' || c == '\t'; }
+/// JSON's whitespace (RFC 8259): a body of nothing else holds no value, so no arguments.
+constexpr std::string_view json_whitespace = " \t\n\r";
+bool is_json_whitespace(char c) noexcept { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
 /// Parses JSON arguments; an empty body means no arguments.
 result<void> read_json_args(std::string_view text, const Limits &limits, Envelope &envelope) {
-  // Only a text of spaces and tabs trims to nothing, so a first byte that is neither decides.
-  if (text.empty() || (is_blank(text.front()) && trim(text).empty())) {
+  // A first byte that is not whitespace decides at once (the usual body starts with '{').
+  if (text.empty() ||
+      (is_json_whitespace(text.front()) && text.find_first_not_of(json_whitespace) == std::string_view::npos)) {
     use_no_args(envelope);
     return success();
   }
@@ -266,7 +269,7 @@ constexpr auto json_media_type = fast::folded_name("application/json");
     return false;
   const std::string_view text(reinterpret_cast<const char *>(request.body.data()), request.body.size());
   // A body that is empty or starts blank may mean "no arguments": read_json_args decides.
-  if (text.empty() || is_blank(text.front())) return false;
+  if (text.empty() || is_json_whitespace(text.front())) return false;
   if (!ParsedDocument::parse_warm(envelope.document, text, limits)) return false;
   const simdjson::dom::element root = envelope.document.root();
   if (root.type() != simdjson::dom::element_type::OBJECT) { // inline, where is_object() is a call

@@ -127,6 +127,12 @@ TEST_CASE("an empty body means no arguments; optional arguments may be missing o
       "maybe", [](std::optional<int> n) { return n.value_or(-1); }, ward::arg_names{"n"});
   const auto app = build(builder);
   CHECK(body(invoke(app, "maybe", "")) == "-1");
+  // A body of JSON whitespace alone is empty too: line breaks as well as spaces and tabs.
+  for (const std::string_view blank : {" ", "\t", "\n", "\r\n", " \n\t\r "}) {
+    INFO("body: " << std::string(blank).size() << " blank bytes");
+    CHECK(body(invoke(app, "maybe", blank)) == "-1");
+  }
+  CHECK(invoke(app, "maybe", "\v").code == errc::invalid_request); // not JSON whitespace
   CHECK(body(invoke(app, "maybe", R"({"n":null})")) == "-1");
   CHECK(body(invoke(app, "maybe", R"({"n":7})")) == "7");
 }
