@@ -125,6 +125,7 @@ struct AsyncInvoke {
   bool raw = false;
   std::string args_text;
   InvokeContext context;
+  PageGenerations::Stamp page = 0; ///< when the request arrived (see InvocationData::page)
   bool started = false; ///< run_async began: from then on the handler owns the answer
 
   AsyncInvoke() = default;
@@ -185,6 +186,7 @@ void run_async(AsyncInvoke &job) {
   data.policy = job.policy.get();
   data.core = &job.app;
   data.cancel = job.cancel;
+  data.page = job.page;
   const std::string_view args_text = job.raw || job.args_text.empty() ? std::string_view("{}") : job.args_text;
   // Already checked against the limits when the request was read.
   auto document = ParsedDocument::parse(args_text, unbounded_limits(), "arguments");
@@ -214,6 +216,7 @@ DispatchOutcome dispatch_async(const std::shared_ptr<const AppCore> &app, const 
                                std::shared_ptr<const acl::Policy> policy, App::ResponseCallback *async_done) {
   auto job = std::make_shared<AsyncInvoke>();
   job->app = app;
+  job->page = app->pages->now(); // the request arrives now; the handler runs later
   job->handler = &handler;
   job->policy = std::move(policy);
   job->command = envelope.command;

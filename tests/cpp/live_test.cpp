@@ -780,3 +780,35 @@ TEST_CASE("a handler's resources die with its webview, even when a new webview t
   app.webview_destroyed("main");
   CHECK(closed.load() == 2);
 }
+
+TEST_CASE("async handlers' channels and resources work on a page whose label had earlier pages", "[async][channels][resources]") {
+  // Each request is stamped with its page when it arrives; an async handler runs later, on the
+  // executor, and must carry its request's stamp, not none (which every earlier page's end would
+  // make look stale).
+  DeliveryRecorder recorder;
+  ward::AppBuilder builder;
+  builder.delivery_sink(recorder.sink());
+  builder.async_command(
+      "stream",
+      [](ward::Channel channel) -> ward::result<bool> {
+        if (auto sent = channel.send(std::string("hello")); !sent) return std::move(sent).assume_error();
+        return true;
+      },
+      ward::arg_names{"channel"});
+  builder.async_command("open", [](ward::Resources resources) { return resources.add(std::make_shared<int>(5)); });
+  auto app = build(builder);
+  app.webview_navigated("main");
+  app.webview_destroyed("main");
+  REQUIRE(app.webview_created("main", "main"));
+
+  const auto streamed = invoke_from(app, "main", "stream", R"({"channel":"__CHANNEL__:5"})");
+  REQUIRE(streamed.ok());
+  const auto delivered = recorder.wait_for(1);
+  REQUIRE_FALSE(delivered.empty());
+  CHECK(delivered.front().webview == "main");
+  CHECK(delivered.front().body == R"("hello")");
+
+  const auto opened = invoke_from(app, "main", "open", "{}");
+  REQUIRE(opened.ok());
+  CHECK(app.resources("main").get<int>(std::stoull(body(opened))) != nullptr);
+}
