@@ -212,11 +212,12 @@ void run_async(AsyncInvoke &job) {
 }
 
 DispatchOutcome dispatch_async(const std::shared_ptr<const AppCore> &app, const Envelope &envelope,
-                               CommandHandler &handler, const InvokeContext &context,
+                               CommandHandler &handler, const InvocationData &data,
                                std::shared_ptr<const acl::Policy> policy, App::ResponseCallback *async_done) {
+  const InvokeContext &context = data.context;
   auto job = std::make_shared<AsyncInvoke>();
   job->app = app;
-  job->page = app->pages->now(); // the request arrives now; the handler runs later
+  job->page = data.page; // the handler runs later, for the page the request came from
   job->handler = &handler;
   job->policy = std::move(policy);
   job->command = envelope.command;
@@ -324,7 +325,7 @@ DispatchOutcome dispatch(const std::shared_ptr<const AppCore> &app, const result
                             envelope.raw, make_value(envelope.args), envelope.args_text, envelope.body,
                             envelope.headers, &app->states, policy.get(), &app);
   if (command->execution == Execution::executor)
-    return dispatch_async(app, envelope, *handler, data.context, policy.share(), async_done);
+    return dispatch_async(app, envelope, *handler, data, policy.share(), async_done);
   const Invocation invocation(data);
 
   DispatchTarget target(app, envelope, data, async_done, response);

@@ -23,14 +23,6 @@ char ascii_lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<ch
   return std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return ascii_lower(x) == ascii_lower(y); });
 }
 
-/// iequals against a literal: the exact comparison has a constant length, so it compiles to a
-/// few loads instead of a call.
-template <std::size_t N> bool iequals_literal(std::string_view a, const char (&literal)[N]) noexcept {
-  constexpr std::size_t size = N - 1;
-  if (a.size() != size) return false;
-  return std::memcmp(a.data(), literal, size) == 0 || iequals_folded(a, std::string_view(literal, size));
-}
-
 /// ASCII case-insensitive equality. Inline, with the exact comparison first: hosts and pages
 /// nearly always send the canonical spelling, and `b` is a literal of known length here.
 inline bool iequals(std::string_view a, std::string_view b) noexcept {
@@ -55,25 +47,34 @@ struct KnownHeaders {
   const Header *invoke_key = nullptr;
 };
 
-/// Inlined into read_request, its one caller: returned from a call, the four pointers went
-/// through memory and back.
+constexpr auto content_type_name = fast::folded_name("Content-Type");
+constexpr auto callback_name = fast::folded_name("Tauri-Callback");
+constexpr auto error_name = fast::folded_name("Tauri-Error");
+constexpr auto invoke_key_name = fast::folded_name("Tauri-Invoke-Key");
+constexpr auto json_media_type = fast::folded_name("application/json");
+
+/// Inlined into its callers: returned from a call, the four pointers went through memory and
+/// back.
 [[gnu::always_inline]] inline KnownHeaders scan_headers(std::span<const Header> headers) noexcept {
-  // One pass, and the four names differ in length, so each header costs one size switch and at
-  // most one case-insensitive comparison.
+  // The four names differ in length, so each header costs one size switch and at most one
+  // comparison (two words, exact or ASCII-folded). Walked from the last: a later match is
+  // overwritten by an earlier one, so each pointer ends on the first header of its name with no
+  // test per header of whether one was found already.
   KnownHeaders known;
-  for (const auto &header : headers) {
-    switch (header.name.size()) {
+  for (auto header = headers.rbegin(); header != headers.rend(); ++header) {
+    const char *name = header->name.data();
+    switch (header->name.size()) {
     case 12:
-      if (!known.content_type && iequals_literal(header.name, "Content-Type")) known.content_type = &header;
+      if (fast::same_name(name, content_type_name)) known.content_type = &*header;
       break;
     case 14:
-      if (!known.callback && iequals_literal(header.name, "Tauri-Callback")) known.callback = &header;
+      if (fast::same_name(name, callback_name)) known.callback = &*header;
       break;
     case 11:
-      if (!known.error && iequals_literal(header.name, "Tauri-Error")) known.error = &header;
+      if (fast::same_name(name, error_name)) known.error = &*header;
       break;
     case 16:
-      if (!known.invoke_key && iequals_literal(header.name, "Tauri-Invoke-Key")) known.invoke_key = &header;
+      if (fast::same_name(name, invoke_key_name)) known.invoke_key = &*header;
       break;
     default: break;
     }
@@ -212,41 +213,14 @@ result<void> read_message_headers(simdjson::dom::object message, Envelope &envel
   return success();
 }
 
-constexpr auto content_type_name = fast::folded_name("Content-Type");
-constexpr auto callback_name = fast::folded_name("Tauri-Callback");
-constexpr auto error_name = fast::folded_name("Tauri-Error");
-constexpr auto invoke_key_name = fast::folded_name("Tauri-Invoke-Key");
-constexpr auto json_media_type = fast::folded_name("application/json");
-
 /// The body of read_request_fast, inlined into read_request.
 [[gnu::always_inline]] inline bool read_request_fast_inline(const Request &request, const Limits &limits,
                                                             std::string_view invoke_key, Envelope &envelope) noexcept {
-  // The headers walked from the last: a later match is overwritten by an earlier one, so each
-  // pointer ends on the first header of its name, as scan_headers finds it, with no test per
-  // header of whether one was found already.
-  const Header *content_type = nullptr;
-  const Header *callback = nullptr;
-  const Header *error = nullptr;
-  const Header *key = nullptr;
-  for (const Header *header = request.headers.data() + request.headers.size(); header != request.headers.data();) {
-    --header;
-    const char *name = header->name.data();
-    switch (header->name.size()) {
-    case 12:
-      if (fast::same_name(name, content_type_name)) content_type = header;
-      break;
-    case 14:
-      if (fast::same_name(name, callback_name)) callback = header;
-      break;
-    case 11:
-      if (fast::same_name(name, error_name)) error = header;
-      break;
-    case 16:
-      if (fast::same_name(name, invoke_key_name)) key = header;
-      break;
-    default: break;
-    }
-  }
+  const KnownHeaders known = scan_headers(request.headers);
+  const Header *const content_type = known.content_type;
+  const Header *const callback = known.callback;
+  const Header *const error = known.error;
+  const Header *const key = known.invoke_key;
   if (key == nullptr || callback == nullptr || error == nullptr) return false;
   // Constant time in the key's content, as in the general path; which check fails first only
   // decides that the general path answers.
