@@ -60,19 +60,32 @@ template <class T> result<void> decode(const JsonValue &json, T &out) { return C
 template <class T> void encode(JsonWriter &writer, const T &value) { Codec<T>::encode(writer, value); }
 
 namespace detail {
-/// The decimal text of an integer (what JsonWriter::integer / unsigned_integer append), built
-/// straight into a String: a handler's number answer fits its small buffer, with no writer.
+/// The decimal text of an integer (what JsonWriter::integer / unsigned_integer append), in a
+/// buffer of its own: a handler's number answer needs no writer and no String to be written.
+class IntegerText {
+public:
+  template <class U> IntegerText(U magnitude, bool negative) noexcept {
+    static_assert(std::is_unsigned_v<U>);
+    char *at = text_ + sizeof text_;
+    do {
+      *--at = static_cast<char>('0' + magnitude % 10);
+      magnitude /= 10;
+    } while (magnitude != 0);
+    if (negative) *--at = '-';
+    begin_ = static_cast<unsigned char>(at - text_);
+  }
+  [[nodiscard]] const char *data() const noexcept { return text_ + begin_; }
+  [[nodiscard]] std::size_t size() const noexcept { return sizeof text_ - begin_; }
+
+private:
+  char text_[24];
+  unsigned char begin_;
+};
+
+/// The same text, built straight into a String (it fits the small-string buffer).
 template <class U> String integer_json(U magnitude, bool negative) {
-  static_assert(std::is_unsigned_v<U>);
-  char text[24];
-  char *const end = text + sizeof text;
-  char *at = end;
-  do {
-    *--at = static_cast<char>('0' + magnitude % 10);
-    magnitude /= 10;
-  } while (magnitude != 0);
-  if (negative) *--at = '-';
-  return String(at, static_cast<std::size_t>(end - at));
+  const IntegerText text(magnitude, negative);
+  return String(text.data(), text.size());
 }
 } // namespace detail
 

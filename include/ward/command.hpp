@@ -98,6 +98,12 @@ class StateRegistry;
 class ReplyTarget {
 public:
   virtual void resolve(String body, BodyKind kind) = 0;
+  /// Resolves with the JSON text of an integer, as resolve(to_json(value), BodyKind::json) does:
+  /// what a typed handler's integer result takes, so a target may write the digits straight into
+  /// its response.
+  virtual void resolve_integer(std::uint64_t magnitude, bool negative) {
+    resolve(detail::integer_json(magnitude, negative), BodyKind::json);
+  }
   virtual void reject(Error error) = 0;
   /// Hands the answer to a Responder the handler keeps (allocates; only for deferred replies).
   virtual Responder defer() = 0;
@@ -256,6 +262,15 @@ template <class R> void deliver(ReplyTarget &target, R &&value) {
     } else {
       auto json = to_json(value.assume_error());
       target.reject(Error::rejected(std::string(json.data(), json.size())));
+    }
+  } else if constexpr (requires { Codec<D>::builtin_integer; }) {
+    // ward's own integer codec (not one a program specialized): the text to_json would write.
+    if constexpr (std::is_signed_v<D>) {
+      const auto wide = static_cast<std::int64_t>(value);
+      const auto magnitude = static_cast<std::uint64_t>(wide);
+      target.resolve_integer(wide < 0 ? 0 - magnitude : magnitude, wide < 0);
+    } else {
+      target.resolve_integer(static_cast<std::uint64_t>(value), false);
     }
   } else {
     static_assert(Encodable<D>, "a handler's result type has no ward::Codec (see codec.hpp)");

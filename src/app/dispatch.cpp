@@ -62,6 +62,17 @@ public:
     response_.error_id = envelope_.error_id;
   }
 
+  void resolve_integer(std::uint64_t magnitude, bool negative) override {
+    if (stage_ != Stage::open) return;
+    stage_ = Stage::answered;
+    const detail::IntegerText text(magnitude, negative);
+    response_.code = errc::ok;
+    response_.kind = BodyKind::json;
+    response_.body.assign(text.data(), text.size());
+    response_.callback_id = envelope_.callback_id;
+    response_.error_id = envelope_.error_id;
+  }
+
   void reject(Error error) override {
     if (stage_ != Stage::open) return;
     stage_ = Stage::answered;

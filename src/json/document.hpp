@@ -6,6 +6,8 @@
 #include <ward/json.hpp>
 #include <ward/limits.hpp>
 
+#include "json/small_tape.hpp"
+
 #include <simdjson.h>
 
 #include <algorithm>
@@ -94,7 +96,8 @@ inline bool parser_fits(const ParserSlot &slot, std::size_t size, std::size_t de
   }
 }
 
-/// Parses `text` with the parser of `slot`, which must fit it (parser_fits): the text is
+/// Parses `text` with the parser of `slot`, which must fit it (parser_fits). A small plain text
+/// gets its tape written directly (write_small_tape); any other is
 /// copied into the slot's padded buffer and handed to simdjson's parser implementation, which
 /// is what dom::parser::parse does after checking capacities and buffers that parser_fits and
 /// prepare_parser already guarantee. (`implementation` and `doc` are public members of
@@ -102,12 +105,16 @@ inline bool parser_fits(const ParserSlot &slot, std::size_t size, std::size_t de
 /// compile here rather than misbehaving.)
 [[gnu::always_inline]] inline simdjson::error_code parse_on(ParserSlot &slot, std::string_view text,
                                                             simdjson::dom::element &root) noexcept {
-  copy_text(slot.padded.get(), text);
   simdjson::dom::parser &parser = *slot.parser;
-  const simdjson::error_code error =
-      parser.implementation->parse(reinterpret_cast<const std::uint8_t *>(slot.padded.get()), text.size(), parser.doc);
-  if (error != simdjson::SUCCESS) [[unlikely]]
-    return error;
+  char *const padded = slot.padded.get();
+  copy_text(padded, text);
+  padded[text.size()] = '\0'; // write_small_tape's sentinel; simdjson reads no padding byte as text
+  if (text.size() > small_tape_max_bytes || !write_small_tape({padded, text.size()}, parser.doc, slot.depth)) {
+    const simdjson::error_code error =
+        parser.implementation->parse(reinterpret_cast<const std::uint8_t *>(padded), text.size(), parser.doc);
+    if (error != simdjson::SUCCESS) [[unlikely]]
+      return error;
+  }
   root = parser.doc.root();
   return simdjson::SUCCESS;
 }

@@ -1,0 +1,43 @@
+#pragma once
+// simdjson's DOM tape, written directly for the small plain documents most requests carry
+// (`{"a":1,"b":2}`, `{"path":"/tmp/x","recursive":true}`), where simdjson's two stages spend
+// most of their ~850 instructions on setup rather than on the text.
+
+#include <simdjson.h>
+
+#include <cstddef>
+#include <string_view>
+
+namespace ward::detail {
+
+/// The longest text write_small_tape takes: beyond it simdjson's vectorized stages win, and a
+/// text it must give up on wastes little.
+inline constexpr std::size_t small_tape_max_bytes = 512;
+
+/// Bytes readable past a text's end that write_small_tape needs (simdjson's padding is more).
+inline constexpr std::size_t small_tape_padding = 8;
+static_assert(small_tape_padding <= simdjson::SIMDJSON_PADDING);
+
+/// The deepest nesting write_small_tape takes (the root object or array is level 1).
+inline constexpr std::size_t small_tape_max_depth = 32;
+
+/// Writes into `document` exactly the tape and string buffer simdjson's DOM parser writes for
+/// `text`, and returns true, when `text` is small and plain:
+/// - at most small_tape_max_bytes, with an object or an array at its root;
+/// - strings of printable ASCII without escapes;
+/// - integers of at most 18 digits, `-0` excepted (simdjson versions differ on it);
+/// - `true`, `false`, `null`, and JSON whitespace between tokens;
+/// - nesting at most small_tape_max_depth and less than `max_depth`, the parser's own limit
+///   (simdjson refuses a container at level `max_depth`).
+/// Returns false for every other text, valid JSON or not, having written an unspecified part of
+/// `document`: the caller then hands the text to simdjson, which decides. So a text accepted here
+/// is one simdjson accepts, with the same tape (tests/cpp/small_tape_test.cpp and the fuzz target
+/// fuzz_small_tape compare the two). `document` must be allocated; a text longer than its
+/// capacity() is refused.
+///
+/// `text` must be padded: followed in memory by a NUL byte, then by at least
+/// small_tape_padding - 1 more readable bytes. The NUL ends every scan without a bounds check,
+/// and strings are read and copied in whole words.
+bool write_small_tape(std::string_view text, simdjson::dom::document &document, std::size_t max_depth) noexcept;
+
+} // namespace ward::detail

@@ -1,0 +1,226 @@
+// write_small_tape, the direct tape writer for small plain documents, against simdjson's DOM
+// parse of the same text: what it writes must be exactly simdjson's tape and strings, and what it
+// declines is left to simdjson. The plain shapes requests carry must not be declined.
+#include "../fuzz/small_tape_oracle.hpp"
+#include "json/document.hpp"
+#include "support.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <cstddef>
+#include <initializer_list>
+#include <random>
+#include <string>
+#include <string_view>
+#include <vector>
+
+using namespace std::string_view_literals;
+using ward_test::compare_small_tape;
+using ward_test::SmallTapeOutcome;
+
+namespace {
+
+constexpr std::size_t default_parser_depth = 129; // ward's default max_depth (128) + 1
+
+/// Random plain JSON (the subset write_small_tape takes), with JSON whitespace sprinkled between
+/// tokens, containers nested up to `levels` deep.
+class PlainJson {
+public:
+  explicit PlainJson(std::uint32_t seed) : random_(seed) {}
+
+  std::string document(int levels) {
+    std::string out;
+    space(out);
+    container(out, levels);
+    space(out);
+    return out;
+  }
+
+private:
+  std::size_t below(std::size_t n) { return static_cast<std::size_t>(random_() % n); }
+
+  void space(std::string &out) {
+    static constexpr std::string_view spaces = " \t\n\r";
+    if (below(3) != 0) return;
+    for (std::size_t n = 1 + below(3); n > 0; --n) out += spaces[below(spaces.size())];
+  }
+
+  void string(std::string &out) {
+    out += '"';
+    // Lengths around the 8-byte words the scan reads, and past them.
+    for (std::size_t n = below(4) == 0 ? below(40) : below(10); n > 0; --n) {
+      char c;
+      do c = static_cast<char>(0x20 + below(0x5F)); // printable ASCII
+      while (c == '"' || c == '\\');
+      out += c;
+    }
+    out += '"';
+  }
+
+  void integer(std::string &out) {
+    const std::size_t digits = 1 + below(18);
+    if (digits > 1 || below(2) == 0) {
+      if (below(3) == 0) out += '-';
+      out += static_cast<char>('1' + below(9));
+      for (std::size_t i = 1; i < digits; ++i) out += static_cast<char>('0' + below(10));
+    } else {
+      out += '0';
+    }
+  }
+
+  void value(std::string &out, int levels) {
+    switch (below(levels > 0 ? 7 : 5)) {
+    case 0: string(out); break;
+    case 1: integer(out); break;
+    case 2: out += below(2) == 0 ? "true" : "false"; break;
+    case 3: out += "null"; break;
+    case 4: integer(out); break;
+    default: container(out, levels); break;
+    }
+  }
+
+  void container(std::string &out, int levels) {
+    const bool is_object = below(2) == 0;
+    out += is_object ? '{' : '[';
+    const std::size_t members = below(5);
+    for (std::size_t i = 0; i < members; ++i) {
+      space(out);
+      if (i > 0) {
+        out += ',';
+        space(out);
+      }
+      if (is_object) {
+        string(out);
+        space(out);
+        out += ':';
+        space(out);
+      }
+      value(out, levels - 1);
+    }
+    space(out);
+    out += is_object ? '}' : ']';
+  }
+
+  std::mt19937 random_;
+};
+
+/// `levels` arrays around a number (simdjson does not count an empty innermost container).
+std::string nested_arrays(std::size_t levels) { return std::string(levels, '[') + "1" + std::string(levels, ']'); }
+
+} // namespace
+
+TEST_CASE("the small tape writer writes simdjson's tape for the plain shapes requests carry", "[small-tape]") {
+  for (const std::string_view text : {
+           R"({"a":1,"b":2})",
+           "{}",
+           "[]",
+           "{ }",
+           "[\t\n\r ]",
+           R"({"path":"/home/user/some file.txt","recursive":true,"mode":null,"depth":-3})",
+           R"( { "n" : [ 1 , 2 , -3 , 0 ] , "o" : { "t" : true , "f" : false , "z" : null } } )",
+           R"([[],{},[{}],{"":""}])",
+           R"({"max":999999999999999999,"min":-999999999999999999,"zero":0})",
+           R"({"a":"12345678","b":"1234567","c":"123456789","d":"","e":"~ !#$%&'()*+,-./:;<=>?@[]^_`{|}"})",
+           R"({"dup":1,"dup":2})",
+           "[\"a\",\"b\",\"c\",\"d\",\"e\",\"f\",\"g\",\"h\",\"i\",\"j\",\"k\",\"l\",\"m\",\"n\",\"o\",\"p\"]",
+       }) {
+    INFO(text);
+    CHECK(compare_small_tape(text, default_parser_depth) == SmallTapeOutcome::written);
+  }
+}
+
+TEST_CASE("the small tape writer leaves every other text to simdjson", "[small-tape]") {
+  // Valid JSON outside its subset: simdjson parses it.
+  for (const std::string_view text : {
+           "1", R"("string")", "true", "null", // scalars at the root
+           R"({"a":1.5})", R"({"a":1e5})", R"({"a":1E5})", R"([-1.0])",
+           R"({"a":-0})",                                   // simdjson versions differ
+           R"([1234567890123456789])", R"([-1234567890123456789])", // 19 digits
+           R"({"a":"line\nbreak"})", R"({"a":"\u00e9"})", R"({"a\"b":1})", R"({"a":"\\"})",
+           "{\"a\":\"\xc3\xa9\"}", "[\"\xe2\x80\xa8\"]", // UTF-8
+       }) {
+    INFO(text);
+    CHECK(compare_small_tape(text, default_parser_depth) == SmallTapeOutcome::declined_valid);
+  }
+  // Not JSON: simdjson refuses it, with its own error.
+  for (const std::string_view text : std::initializer_list<std::string_view>{
+           "", " ", "{", "[", "}", "{\"a\":1", "[1,]", "[,1]", "{\"a\":1,}", "{,}", "{\"a\" 1}", "{\"a\":}",
+           "[1 2]", "[1,,2]", "{1:2}", "{'a':1}", "[tru]", "[truex]", "[nul]", "[nulll]", "[fals]", "[-]", "[--1]",
+           "[01]", "[-01]", "[00]", "[+1]", "[1-]", "[1x]", "[.5]", "{\"a\":1}x", "{\"a\":1} {}", "{}{}", "[]]",
+           "[\"a]", "[\"abc", "[\"\x01\"]", "[\"\x1f\"]", "[\"a\tb\"]", "[\"\x7f\x80\"]", "{\"a\":1}\x00"sv, "[\"\x00\"]"sv, "\x00"sv,
+           "[1]\v", "[1\f]", "[nan]", "[Infinity]",
+       }) {
+    INFO(text);
+    const auto outcome = compare_small_tape(text, default_parser_depth);
+    CHECK(outcome == SmallTapeOutcome::declined_invalid);
+  }
+  // A byte order mark is not JSON's, whatever simdjson makes of it.
+  CHECK(compare_small_tape("\xef\xbb\xbf{}", default_parser_depth) != SmallTapeOutcome::written);
+  // A byte past 0x7E in a string is not plain: DEL is valid JSON, the rest is UTF-8's.
+  CHECK(compare_small_tape("[\"\x7f\"]", default_parser_depth) == SmallTapeOutcome::written);
+  // Too long for it, however plain.
+  const std::string long_text = "[\"" + std::string(ward::detail::small_tape_max_bytes, 'x') + "\"]";
+  CHECK(compare_small_tape(long_text, default_parser_depth) == SmallTapeOutcome::declined_valid);
+  const std::string longest = "[\"" + std::string(ward::detail::small_tape_max_bytes - 4, 'x') + "\"]";
+  CHECK(compare_small_tape(longest, default_parser_depth) == SmallTapeOutcome::written);
+}
+
+TEST_CASE("the small tape writer keeps to the parser's depth and its own", "[small-tape]") {
+  // simdjson refuses a container at level max_depth; the writer declines it (simdjson then says
+  // why) and takes everything shallower, up to its own 32 levels.
+  for (const std::size_t max_depth : {std::size_t{1}, std::size_t{2}, std::size_t{3}, std::size_t{5},
+                                      std::size_t{33}, std::size_t{34}, default_parser_depth}) {
+    for (std::size_t levels = 1; levels <= 40; ++levels) {
+      INFO("max_depth " << max_depth << ", levels " << levels);
+      const auto outcome = compare_small_tape(nested_arrays(levels), max_depth);
+      if (levels >= max_depth) CHECK(outcome == SmallTapeOutcome::declined_invalid);
+      else if (levels > ward::detail::small_tape_max_depth) CHECK(outcome == SmallTapeOutcome::declined_valid);
+      else CHECK(outcome == SmallTapeOutcome::written);
+    }
+  }
+}
+
+TEST_CASE("the small tape writer matches simdjson on generated and mutated documents", "[small-tape]") {
+  PlainJson plain(20261207);
+  std::mt19937 random(7);
+  std::size_t written = 0, declined = 0;
+  for (int i = 0; i < 20000; ++i) {
+    const std::string text = plain.document(1 + i % 5);
+    if (text.size() > ward::detail::small_tape_max_bytes) continue;
+    INFO(text);
+    // Every plain document is taken, so a writer that declined everything would fail here.
+    REQUIRE(compare_small_tape(text, default_parser_depth) == SmallTapeOutcome::written);
+    ++written;
+
+    // Mutations: what the writer takes of them must still be simdjson's tape.
+    std::string mutated = text;
+    static constexpr std::string_view inserts[] = {".5", "e3", "\\n", "\xc3\xa9", "-0", ",", ":", "\"", "{", "]",
+                                                   "1234567890123456789", "\x01", " ", "tru", "0"};
+    for (int edit = 1 + static_cast<int>(random() % 3); edit > 0 && !mutated.empty(); --edit) {
+      const std::size_t at = random() % mutated.size();
+      switch (random() % 4) {
+      case 0: mutated[at] = static_cast<char>(random()); break;
+      case 1: mutated.erase(at, 1 + random() % 3); break;
+      case 2: mutated.resize(at); break;
+      default: mutated.insert(at, inserts[random() % std::size(inserts)]); break;
+      }
+    }
+    INFO(mutated);
+    const auto outcome = compare_small_tape(mutated, default_parser_depth);
+    REQUIRE(outcome != SmallTapeOutcome::mismatch);
+    if (outcome != SmallTapeOutcome::written) ++declined;
+  }
+  CHECK(written > 15000);
+  CHECK(declined > 5000); // the mutations reached the declining paths
+}
+
+TEST_CASE("a document written by the small tape writer reads like simdjson's", "[small-tape]") {
+  // Through the request path's parse and simdjson's own reader.
+  const auto document = ward::detail::ParsedDocument::parse(
+      R"( {"a" : [1, {"b":"x y"}, -7], "c":null, "d" : true} )", ward::Limits{}, "body");
+  REQUIRE(document);
+  CHECK(simdjson::minify(document.value().root()) == R"({"a":[1,{"b":"x y"},-7],"c":null,"d":true})");
+  auto b = document.value().root()["a"].at(1)["b"].get_string();
+  REQUIRE(b.error() == simdjson::SUCCESS);
+  CHECK(b.value() == "x y");
+}

@@ -1,0 +1,82 @@
+#pragma once
+// The oracle for write_small_tape: simdjson's own DOM parse of the same text. Shared by the
+// Catch2 test (tests/cpp/small_tape_test.cpp) and the fuzz target (fuzz_small_tape.cpp).
+
+#include "json/small_tape.hpp"
+
+#include <simdjson.h>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace ward_test {
+
+/// What a parse left for readers: the tape words from the root word to the last, and each
+/// string's bytes as stored (length prefix, text, terminating NUL) with its offset.
+struct TapeImage {
+  std::vector<std::uint64_t> tape;
+  std::vector<std::pair<std::uint64_t, std::string>> strings;
+
+  friend bool operator==(const TapeImage &, const TapeImage &) = default;
+};
+
+inline TapeImage image_of(const simdjson::dom::document &document) {
+  TapeImage image;
+  const std::uint64_t *tape = document.tape.get();
+  const std::size_t words = tape[0] & simdjson::internal::JSON_VALUE_MASK;
+  image.tape.assign(tape, tape + words);
+  for (const std::uint64_t word : image.tape) {
+    if ((word >> 56) != '"') continue;
+    const std::uint64_t offset = word & simdjson::internal::JSON_VALUE_MASK;
+    std::uint32_t length = 0;
+    std::memcpy(&length, document.string_buf.get() + offset, sizeof length);
+    image.strings.emplace_back(
+        offset, std::string(reinterpret_cast<const char *>(document.string_buf.get() + offset), sizeof length + length + 1));
+  }
+  return image;
+}
+
+/// simdjson's parse of `text` with a parser of `max_depth`, or nothing if simdjson refuses it.
+inline std::optional<TapeImage> simdjson_tape(std::string_view text, std::size_t max_depth) {
+  simdjson::dom::parser parser;
+  if (parser.allocate(std::max<std::size_t>(text.size(), 64), max_depth) != simdjson::SUCCESS) return std::nullopt;
+  simdjson::dom::element root;
+  if (parser.parse(text.data(), text.size(), true).get(root) != simdjson::SUCCESS) return std::nullopt;
+  return image_of(parser.doc);
+}
+
+/// write_small_tape's tape for `text`, or nothing if it declines. The buffers start dirty, as a
+/// reused parser's are.
+inline std::optional<TapeImage> small_tape(std::string_view text, std::size_t max_depth) {
+  simdjson::dom::document document;
+  if (document.allocate(std::max<std::size_t>(text.size(), 64)) != simdjson::SUCCESS) return std::nullopt;
+  std::memset(document.tape.get(), 0xA5, (std::max<std::size_t>(text.size(), 64) + 3) * sizeof(std::uint64_t));
+  // Padded as write_small_tape requires: a NUL, then bytes that would be taken for JSON if a
+  // scan ran past the NUL.
+  std::string padded(text);
+  padded += '\0';
+  for (std::size_t i = 1; i < ward::detail::small_tape_padding; ++i) padded += "1\"]}"[i % 4];
+  if (!ward::detail::write_small_tape(std::string_view(padded.data(), text.size()), document, max_depth))
+    return std::nullopt;
+  return image_of(document);
+}
+
+/// How one text went: declined (simdjson decides), or written and identical to simdjson's. A
+/// text written differently, or written where simdjson refuses it, is `mismatch`.
+enum class SmallTapeOutcome { declined_valid, declined_invalid, written, mismatch };
+
+inline SmallTapeOutcome compare_small_tape(std::string_view text, std::size_t max_depth) {
+  const auto expected = simdjson_tape(text, max_depth);
+  const auto written = small_tape(text, max_depth);
+  if (!written) return expected ? SmallTapeOutcome::declined_valid : SmallTapeOutcome::declined_invalid;
+  return expected && *expected == *written ? SmallTapeOutcome::written : SmallTapeOutcome::mismatch;
+}
+
+} // namespace ward_test
