@@ -4,6 +4,10 @@
 #include <cstdint>
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace ward::detail {
 namespace {
 
@@ -19,9 +23,8 @@ bool is_json_space(char c) noexcept {
   return byte <= ' ' && ((spaces >> byte) & 1) != 0;
 }
 
-/// One flag (the byte's top bit) per byte of `word` that a plain string cannot hold as it is:
-/// '"' (its end), '\\', a control character or a non-ASCII byte. Only the lowest flag is exact
-/// (a borrow may flag bytes above it), which is all the scan needs.
+} // namespace
+
 std::uint64_t unplain_bytes(std::uint64_t word) noexcept {
   constexpr std::uint64_t ones = 0x0101010101010101ULL;
   constexpr std::uint64_t highs = 0x8080808080808080ULL;
@@ -29,6 +32,31 @@ std::uint64_t unplain_bytes(std::uint64_t word) noexcept {
   // (word - 0x20..) sets the top bit of a byte below 0x20; `word` itself, of one at 0x80 or above.
   return (zero_bytes(word ^ (ones * '"')) | zero_bytes(word ^ (ones * '\\')) | (word - ones * 0x20) | word) & highs;
 }
+
+const char *find_unplain_words(const char *at) noexcept {
+  for (;; at += 8) {
+    std::uint64_t word;
+    std::memcpy(&word, at, sizeof word);
+    if (const std::uint64_t flags = unplain_bytes(word); flags != 0) return at + __builtin_ctzll(flags) / 8;
+  }
+}
+
+#if defined(__SSE2__)
+const char *find_unplain_sse2(const char *at) noexcept {
+  const __m128i quote = _mm_set1_epi8('"');
+  const __m128i backslash = _mm_set1_epi8('\\');
+  const __m128i space = _mm_set1_epi8(0x20);
+  for (;; at += 16) {
+    const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i *>(at));
+    // A signed compare: bytes from 0x80 up are negative, so below 0x20 takes them too.
+    const __m128i unplain = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(bytes, quote), _mm_cmpeq_epi8(bytes, backslash)),
+                                         _mm_cmplt_epi8(bytes, space));
+    if (const int mask = _mm_movemask_epi8(unplain); mask != 0) return at + __builtin_ctz(static_cast<unsigned>(mask));
+  }
+}
+#endif
+
+namespace {
 
 /// Copies `length` bytes in whole words: the source is padded (readable past its end) and so is
 /// simdjson's string buffer, whose slack the overrun lands in before the next string overwrites it.
@@ -71,15 +99,7 @@ bool write_tape(const char *at, const char *const end, std::uint64_t *const tape
   // The string whose opening quote is at `at`.
   const auto string = [&] {
     const char *const first = at + 1;
-    const char *scan = first;
-    for (;; scan += 8) { // the padding past `end` is readable; the NUL at `end` stops the scan
-      std::uint64_t word;
-      std::memcpy(&word, scan, sizeof word);
-      if (const std::uint64_t flags = unplain_bytes(word); flags != 0) {
-        scan += __builtin_ctzll(flags) / 8;
-        break;
-      }
-    }
+    const char *const scan = find_unplain(first); // stops at the NUL at `end` at the latest
     if (*scan != '"') return false; // unterminated, or escapes and the like: simdjson's
     const auto length = static_cast<std::uint32_t>(scan - first);
     *next++ = tape_word(tape_type::STRING, static_cast<std::uint64_t>(next_string - strings));

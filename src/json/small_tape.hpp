@@ -6,6 +6,7 @@
 #include <simdjson.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <string_view>
 
 namespace ward::detail {
@@ -15,7 +16,7 @@ namespace ward::detail {
 inline constexpr std::size_t small_tape_max_bytes = 512;
 
 /// Bytes readable past a text's end that write_small_tape needs (simdjson's padding is more).
-inline constexpr std::size_t small_tape_padding = 8;
+inline constexpr std::size_t small_tape_padding = 16;
 static_assert(small_tape_padding <= simdjson::SIMDJSON_PADDING);
 
 /// The deepest nesting write_small_tape takes (the root object or array is level 1).
@@ -39,5 +40,20 @@ inline constexpr std::size_t small_tape_max_depth = 32;
 /// small_tape_padding - 1 more readable bytes. The NUL ends every scan without a bounds check,
 /// and strings are read and copied in whole words.
 bool write_small_tape(std::string_view text, simdjson::dom::document &document, std::size_t max_depth) noexcept;
+
+// The string scan, exposed for its tests: each returns the first byte at or after `at` that a
+// plain string cannot hold as it is ('"', '\\', a control character, a byte from 0x80 up), reading
+// whole 8- or 16-byte blocks (the text's padding makes them readable). write_small_tape uses
+// find_unplain, the SSE2 one where the target has SSE2 (every x86-64), the word one elsewhere.
+const char *find_unplain_words(const char *at) noexcept;
+/// The top bit of each byte of `word` that a plain string cannot hold; only the lowest is exact
+/// (a borrow may flag bytes above it), which is all a scan needs.
+std::uint64_t unplain_bytes(std::uint64_t word) noexcept;
+#if defined(__SSE2__)
+const char *find_unplain_sse2(const char *at) noexcept;
+inline const char *find_unplain(const char *at) noexcept { return find_unplain_sse2(at); }
+#else
+inline const char *find_unplain(const char *at) noexcept { return find_unplain_words(at); }
+#endif
 
 } // namespace ward::detail

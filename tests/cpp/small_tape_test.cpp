@@ -224,3 +224,35 @@ TEST_CASE("a document written by the small tape writer reads like simdjson's", "
   REQUIRE(b.error() == simdjson::SUCCESS);
   CHECK(b.value() == "x y");
 }
+
+TEST_CASE("the small tape writer's string scans find the first byte a plain string cannot hold", "[small-tape]") {
+  // Against a byte loop, on blocks that put the stopping byte at every offset of a block and mix
+  // the byte kinds that stop (and borrows that could flag a later byte) before and after it.
+  const auto stops = [](unsigned char c) { return c == '"' || c == '\\' || c < 0x20 || c >= 0x80; };
+  const auto reference = [&](const char *at) {
+    while (!stops(static_cast<unsigned char>(*at))) ++at;
+    return at;
+  };
+  static constexpr unsigned char plain[] = {'a', ' ', '!', '#', '[', ']', '~', 0x7F, '0', '}', 0x21, 0x5D};
+  static constexpr unsigned char stoppers[] = {'"', '\\', 0x00, 0x01, 0x1F, 0x80, 0xC3, 0xFF, '\n', '\t'};
+  std::mt19937 random(11);
+  std::size_t checked = 0;
+  for (std::size_t stop_at = 0; stop_at < 40; ++stop_at) {
+    for (const unsigned char stopper : stoppers) {
+      for (int variant = 0; variant < 20; ++variant) {
+        std::string buffer;
+        for (std::size_t i = 0; i < stop_at; ++i) buffer += static_cast<char>(plain[random() % std::size(plain)]);
+        buffer += static_cast<char>(stopper);
+        for (std::size_t i = 0; i < 40; ++i) buffer += static_cast<char>(random()); // anything after it
+        const char *expected = reference(buffer.data());
+        REQUIRE(expected == buffer.data() + stop_at);
+        CHECK(ward::detail::find_unplain_words(buffer.data()) == expected);
+#if defined(__SSE2__)
+        CHECK(ward::detail::find_unplain_sse2(buffer.data()) == expected);
+#endif
+        ++checked;
+      }
+    }
+  }
+  CHECK(checked == 40 * std::size(stoppers) * 20);
+}
