@@ -2,6 +2,7 @@
 // (operator new, malloc and, in mimalloc builds, the mimalloc calls ward makes). Timing here is
 // meaningless (every allocation pays for a counter); ward_bench measures time.
 #include "allocation_hooks.hpp"
+#include "baseline_small.hpp"
 #include "bench_support.hpp"
 #include "summary_reporter.hpp"
 
@@ -85,19 +86,7 @@ BENCHMARK(BM_WardInvokeLongAnswerAllocs);
 void BM_BaselineSmallAllocs(benchmark::State &state) {
   simdjson::dom::parser parser;
   const std::string body(small_body);
-  const auto run_once = [&]() -> bool {
-    simdjson::dom::element root;
-    std::int64_t a = 0;
-    std::int64_t b = 0;
-    if (parser.parse(body.data(), body.size()).get(root) != simdjson::SUCCESS || root["a"].get(a) != simdjson::SUCCESS ||
-        root["b"].get(b) != simdjson::SUCCESS)
-      return false;
-    char digits[24];
-    const auto written = std::to_chars(digits, digits + sizeof digits, add(a, b));
-    std::string json(digits, written.ptr);
-    benchmark::DoNotOptimize(json.data());
-    return true;
-  };
+  const auto run_once = [&] { return baseline_small_once(parser, body); };
   for (int i = 0; i < warm_up_calls; ++i) run_once();
   const AllocationCounters counters;
   for (auto _ : state) {

@@ -3,6 +3,7 @@
 //   - a call whose answer needs a heap buffer (where WARD_USE_MIMALLOC matters);
 //   - decoding a large array into std::vector<double> against simdjson parsing the same text.
 // The summary after the table prints the ratios and whether each target is met.
+#include "baseline_small.hpp"
 #include "bench_support.hpp"
 #include "summary_reporter.hpp"
 
@@ -40,26 +41,7 @@ void BM_WardInvokeSmall(benchmark::State &state) {
 }
 BENCHMARK(BM_WardInvokeSmall);
 
-/// The least work that answers the same call: the same simdjson parse with a reused parser (the
-/// body is not padded, so simdjson copies it into its reused padded buffer, as in ward), the two
-/// members read with type checks, a direct call, and the result written as JSON text. False if
-/// the body could not be read.
-bool baseline_small_once(simdjson::dom::parser &parser, const std::string &body) {
-  simdjson::dom::element root;
-  std::int64_t a = 0;
-  std::int64_t b = 0;
-  if (parser.parse(body.data(), body.size()).get(root) != simdjson::SUCCESS || root["a"].get(a) != simdjson::SUCCESS ||
-      root["b"].get(b) != simdjson::SUCCESS)
-    return false;
-  const std::int64_t sum = add(a, b);
-  char digits[24];
-  const auto written = std::to_chars(digits, digits + sizeof digits, sum);
-  std::string json(digits, written.ptr);
-  benchmark::DoNotOptimize(json.data());
-  benchmark::ClobberMemory();
-  return true;
-}
-
+/// The least work that answers the same call (baseline_small.hpp).
 void BM_BaselineSmall(benchmark::State &state) {
   simdjson::dom::parser parser;
   const std::string body(small_body);
