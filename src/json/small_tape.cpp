@@ -1,6 +1,7 @@
 #include "json/small_tape.hpp"
 
 #include <array>
+#include <cfloat>
 #include <cstdint>
 #include <cstring>
 
@@ -16,6 +17,19 @@ using simdjson::internal::tape_type;
 constexpr std::uint64_t tape_word(tape_type type, std::uint64_t payload) noexcept {
   return (std::uint64_t{static_cast<std::uint8_t>(type)} << 56) | payload;
 }
+
+/// Double arithmetic rounds each operation once, to double: not through a wider x87 register,
+/// and no division turned into a multiplication by a rounded reciprocal (-ffast-math).
+#if defined(__FAST_MATH__)
+constexpr bool exact_float_arithmetic = false;
+#else
+constexpr bool exact_float_arithmetic = FLT_EVAL_METHOD == 0;
+#endif
+
+/// 10^0 .. 10^22: every one exactly representable as a double.
+constexpr std::array<double, 23> exact_powers_of_ten{1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                                     1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                                     1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
 bool is_json_space(char c) noexcept {
   constexpr std::uint64_t spaces = (1ULL << ' ') | (1ULL << '\t') | (1ULL << '\n') | (1ULL << '\r');
@@ -74,6 +88,111 @@ namespace {
   } while (offset < length);
 }
 
+/// The length of the UTF-8 sequence starting at `at` (a byte from 0x80 up), or 0 if it is not
+/// one RFC 3629 allows (overlong, a surrogate, beyond U+10FFFF, cut short: the NUL at the text's
+/// end is no continuation byte).
+std::size_t utf8_sequence_length(const char *at) noexcept {
+  const auto byte = [at](int i) { return static_cast<unsigned char>(at[i]); };
+  const auto continues = [&](int i) { return (byte(i) & 0xC0) == 0x80; };
+  const unsigned char lead = byte(0);
+  if (lead >= 0xC2 && lead <= 0xDF) return continues(1) ? 2 : 0;
+  if (lead >= 0xE0 && lead <= 0xEF) {
+    const unsigned char low = lead == 0xE0 ? 0xA0 : 0x80, high = lead == 0xED ? 0x9F : 0xBF;
+    return byte(1) >= low && byte(1) <= high && continues(2) ? 3 : 0;
+  }
+  if (lead >= 0xF0 && lead <= 0xF4) {
+    const unsigned char low = lead == 0xF0 ? 0x90 : 0x80, high = lead == 0xF4 ? 0x8F : 0xBF;
+    return byte(1) >= low && byte(1) <= high && continues(2) && continues(3) ? 4 : 0;
+  }
+  return 0;
+}
+
+/// The value of four hex digits, or a value above 0xFFFF if one is not a hex digit.
+std::uint32_t hex4(const char *at) noexcept {
+  std::uint32_t value = 0;
+  for (int i = 0; i < 4; ++i) {
+    const auto c = static_cast<unsigned char>(at[i]);
+    std::uint32_t digit = 0x10000;
+    if (c >= '0' && c <= '9') digit = c - '0';
+    else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f') digit = (c | 0x20) - 'a' + 10;
+    value = value << 4 | digit;
+  }
+  return value;
+}
+
+/// Decodes the escape at `at` (its backslash) into `out`, which it advances; returns where the
+/// text goes on, or null for an escape JSON does not have or a \u escape that is no whole
+/// character (a lone surrogate): simdjson decides those.
+const char *unescape(const char *at, std::uint8_t *&out) noexcept {
+  char simple = 0;
+  switch (at[1]) {
+  case '"': simple = '"'; break;
+  case '\\': simple = '\\'; break;
+  case '/': simple = '/'; break;
+  case 'b': simple = '\b'; break;
+  case 'f': simple = '\f'; break;
+  case 'n': simple = '\n'; break;
+  case 'r': simple = '\r'; break;
+  case 't': simple = '\t'; break;
+  case 'u': break;
+  default: return nullptr;
+  }
+  if (at[1] != 'u') {
+    *out++ = static_cast<std::uint8_t>(simple);
+    return at + 2;
+  }
+  std::uint32_t code_point = hex4(at + 2);
+  const char *after = at + 6;
+  if (code_point > 0xFFFF || (code_point >= 0xDC00 && code_point <= 0xDFFF)) return nullptr;
+  if (code_point >= 0xD800 && code_point <= 0xDBFF) {
+    if (after[0] != '\\' || after[1] != 'u') return nullptr;
+    const std::uint32_t low = hex4(after + 2);
+    if (low < 0xDC00 || low > 0xDFFF) return nullptr;
+    code_point = 0x10000 + ((code_point - 0xD800) << 10) + (low - 0xDC00);
+    after += 6;
+  }
+  if (code_point < 0x80) {
+    *out++ = static_cast<std::uint8_t>(code_point);
+  } else if (code_point < 0x800) {
+    *out++ = static_cast<std::uint8_t>(0xC0 | code_point >> 6);
+    *out++ = static_cast<std::uint8_t>(0x80 | (code_point & 0x3F));
+  } else if (code_point < 0x10000) {
+    *out++ = static_cast<std::uint8_t>(0xE0 | code_point >> 12);
+    *out++ = static_cast<std::uint8_t>(0x80 | (code_point >> 6 & 0x3F));
+    *out++ = static_cast<std::uint8_t>(0x80 | (code_point & 0x3F));
+  } else {
+    *out++ = static_cast<std::uint8_t>(0xF0 | code_point >> 18);
+    *out++ = static_cast<std::uint8_t>(0x80 | (code_point >> 12 & 0x3F));
+    *out++ = static_cast<std::uint8_t>(0x80 | (code_point >> 6 & 0x3F));
+    *out++ = static_cast<std::uint8_t>(0x80 | (code_point & 0x3F));
+  }
+  return after;
+}
+
+/// The rest of a string whose scan stopped at `stop` on something other than its closing quote:
+/// escapes and UTF-8 are decoded into `out` (advanced past them) until the closing quote, whose
+/// address it returns. Null for anything simdjson must judge: a control character, the text's
+/// end, bytes that are not UTF-8, an escape JSON does not have, a lone surrogate.
+[[gnu::noinline]] const char *rest_of_string(const char *stop, std::uint8_t *&out) noexcept {
+  for (;;) {
+    const auto byte = static_cast<unsigned char>(*stop);
+    if (byte == '"') return stop;
+    const char *source = nullptr;
+    if (byte == '\\') {
+      source = unescape(stop, out);
+    } else if (byte >= 0x80) {
+      const std::size_t length = utf8_sequence_length(stop);
+      std::memcpy(out, stop, 4); // the padding and the buffer's slack take the excess
+      out += length;
+      if (length != 0) source = stop + length;
+    }
+    if (source == nullptr) return nullptr;
+    stop = find_unplain(source);
+    copy_string(out, source, static_cast<std::size_t>(stop - source));
+    out += stop - source;
+  }
+}
+
 /// The writer proper. One function with everything in locals: members reached through `this`
 /// would be reloaded after every byte stored into the string buffer (a byte store may alias
 /// anything), which more than doubled its instructions.
@@ -98,44 +217,84 @@ bool write_tape(const char *at, const char *const end, std::uint64_t *const tape
   const auto is_at = [&](char c) { return *at == c; };
   // The string whose opening quote is at `at`.
   const auto string = [&] {
+    std::uint8_t *const length_at = next_string;
+    std::uint8_t *out = next_string + sizeof(std::uint32_t);
     const char *const first = at + 1;
-    const char *const scan = find_unplain(first); // stops at the NUL at `end` at the latest
-    if (*scan != '"') return false; // unterminated, or escapes and the like: simdjson's
-    const auto length = static_cast<std::uint32_t>(scan - first);
-    *next++ = tape_word(tape_type::STRING, static_cast<std::uint64_t>(next_string - strings));
-    std::memcpy(next_string, &length, sizeof length);
-    copy_string(next_string + sizeof length, first, length);
-    next_string[sizeof length + length] = 0;
-    next_string += sizeof length + length + 1;
-    at = scan + 1;
+    const char *stop = find_unplain(first); // the NUL at `end` at the latest
+    copy_string(out, first, static_cast<std::size_t>(stop - first));
+    out += stop - first;
+    if (*stop != '"') [[unlikely]] {
+      stop = rest_of_string(stop, out);
+      if (stop == nullptr) return false;
+    }
+    at = stop + 1;
+    const auto length = static_cast<std::uint32_t>(out - (length_at + sizeof(std::uint32_t)));
+    *next++ = tape_word(tape_type::STRING, static_cast<std::uint64_t>(length_at - strings));
+    std::memcpy(length_at, &length, sizeof length);
+    *out = 0;
+    next_string = out + 1;
     return true;
   };
-  // The integer starting at `at`.
-  const auto integer = [&] {
-    // One digit before a separator: the usual small argument, without the digit loop.
-    if (const auto digit = static_cast<unsigned>(at[0] - '0'); digit < 10 && static_cast<unsigned>(at[1] - '0') >= 10) {
+  // The number starting at `at`.
+  const auto number = [&] {
+    // One digit before a separator: the usual small argument, without the digit loops.
+    if (const auto digit = static_cast<unsigned>(at[0] - '0'); digit < 10 && static_cast<unsigned>(at[1] - '0') >= 10 &&
+                                                               at[1] != '.' && (at[1] | 0x20) != 'e') {
       *next++ = tape_word(tape_type::INT64, 0);
       *next++ = digit;
       ++at;
       return true;
     }
     const bool negative = *at == '-';
-    const char *digit = at + (negative ? 1 : 0);
-    const char *const first = digit;
-    std::uint64_t magnitude = 0;
-    while (static_cast<unsigned>(*digit - '0') < 10) {
-      magnitude = magnitude * 10 + static_cast<std::uint64_t>(*digit - '0');
-      ++digit;
+    const char *scan = at + (negative ? 1 : 0);
+    const auto digits = [&](std::uint64_t &into) {
+      const char *const first = scan;
+      while (static_cast<unsigned>(*scan - '0') < 10) into = into * 10 + static_cast<std::uint64_t>(*scan++ - '0');
+      return static_cast<std::size_t>(scan - first);
+    };
+    const char *const first = scan;
+    std::uint64_t mantissa = 0; // every digit, the fraction's too; exact while there are at most 19
+    const std::size_t integer_digits = digits(mantissa);
+    // A leading zero is JSON only alone.
+    if (integer_digits == 0 || (*first == '0' && integer_digits > 1)) return false;
+    if (*scan != '.' && (*scan | 0x20) != 'e') {
+      // simdjson 3.0 writes `-0` as an integer, later versions as -0.0: left to the installed one.
+      if (integer_digits > 18 || (negative && mantissa == 0)) return false;
+      const std::int64_t value = negative ? -static_cast<std::int64_t>(mantissa) : static_cast<std::int64_t>(mantissa);
+      *next++ = tape_word(tape_type::INT64, 0);
+      std::memcpy(next++, &value, sizeof value);
+      at = scan; // what follows is judged after the value: only a separator lets it end here
+      return true;
     }
-    const auto digits = digit - first;
-    // A leading zero is JSON only alone; simdjson 3.0 writes `-0` as an integer, later versions
-    // as -0.0, so it is left to the installed one. What follows the digits ('.', 'e', a letter)
-    // is judged after the value: only a separator lets it end there.
-    if (digits == 0 || digits > 18 || (*first == '0' && (digits > 1 || negative))) return false;
-    const std::int64_t value = negative ? -static_cast<std::int64_t>(magnitude) : static_cast<std::int64_t>(magnitude);
-    *next++ = tape_word(tape_type::INT64, 0);
+    std::size_t fraction_digits = 0;
+    if (*scan == '.') {
+      ++scan;
+      fraction_digits = digits(mantissa);
+      if (fraction_digits == 0) return false;
+    }
+    std::int64_t exponent = 0;
+    if ((*scan | 0x20) == 'e') {
+      ++scan;
+      const bool negative_exponent = *scan == '-';
+      if (*scan == '-' || *scan == '+') ++scan;
+      std::uint64_t magnitude = 0;
+      const std::size_t exponent_digits = digits(magnitude);
+      if (exponent_digits == 0 || exponent_digits > 4) return false; // beyond the exact range anyway
+      exponent = negative_exponent ? -static_cast<std::int64_t>(magnitude) : static_cast<std::int64_t>(magnitude);
+    }
+    // Clinger's exact case: a mantissa below 2^53 times or divided by a power of ten up to 10^22
+    // (both exact doubles) is rounded once, correctly, as simdjson's own conversion rounds.
+    const std::int64_t power = exponent - static_cast<std::int64_t>(fraction_digits);
+    if (!exact_float_arithmetic || integer_digits + fraction_digits > 19 || mantissa > (std::uint64_t{1} << 53) ||
+        power < -22 || power > 22)
+      return false;
+    double value = static_cast<double>(mantissa);
+    value = power < 0 ? value / exact_powers_of_ten[static_cast<std::size_t>(-power)]
+                      : value * exact_powers_of_ten[static_cast<std::size_t>(power)];
+    if (negative) value = -value;
+    *next++ = tape_word(tape_type::DOUBLE, 0);
     std::memcpy(next++, &value, sizeof value);
-    at = digit;
+    at = scan;
     return true;
   };
   const auto literal = [&](std::string_view spelling, tape_type type) {
@@ -187,7 +346,7 @@ value: // `at` is at a value, space skipped
     if (!literal("null", tape_type::NULL_VALUE)) return false;
     goto after_value;
   default:
-    if (!integer()) return false;
+    if (!number()) return false;
     goto after_value;
   }
 

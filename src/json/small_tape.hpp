@@ -1,5 +1,5 @@
 #pragma once
-// simdjson's DOM tape, written directly for the small plain documents most requests carry
+// simdjson's DOM tape, written directly for the small documents most requests carry
 // (`{"a":1,"b":2}`, `{"path":"/tmp/x","recursive":true}`), where simdjson's two stages spend
 // most of their ~850 instructions on setup rather than on the text.
 
@@ -23,10 +23,12 @@ static_assert(small_tape_padding <= simdjson::SIMDJSON_PADDING);
 inline constexpr std::size_t small_tape_max_depth = 32;
 
 /// Writes into `document` exactly the tape and string buffer simdjson's DOM parser writes for
-/// `text`, and returns true, when `text` is small and plain:
+/// `text`, and returns true, when `text` is small and common:
 /// - at most small_tape_max_bytes, with an object or an array at its root;
-/// - strings of printable ASCII without escapes;
+/// - strings of UTF-8 (RFC 3629) with JSON's escapes (`\uD83D\uDE00` pairs included);
 /// - integers of at most 18 digits, `-0` excepted (simdjson versions differ on it);
+/// - decimals in Clinger's exact range: at most 19 digits, a mantissa up to 2^53, a power of ten
+///   within 10^-22 .. 10^22 (one correctly rounded operation, as simdjson's own conversion rounds);
 /// - `true`, `false`, `null`, and JSON whitespace between tokens;
 /// - nesting at most small_tape_max_depth and less than `max_depth`, the parser's own limit
 ///   (simdjson refuses a container at level `max_depth`).
