@@ -2127,6 +2127,65 @@ static void test_blocked_sync_command(void) {
     probe_destroy(&p);
 }
 
+/* Responses and responders are freed on threads other than the ones that made them, and
+ * threads that made or freed some exit (ward keeps a freed one per thread for reuse). */
+typedef struct freeing_thread {
+    ward_app *app;
+    ward_response *to_free;  /* freed on the thread */
+    ward_response *made;     /* invoked on the thread, freed by the caller */
+    ward_status status;
+    int body_ok;
+} freeing_thread;
+
+static void *free_and_invoke(void *arg) {
+    freeing_thread *t = (freeing_thread *)arg;
+    test_request request;
+    size_t key_len = 0, len = 0;
+    const char *key = ward_app_invoke_key(t->app, &key_len);
+    const uint8_t *body;
+    ward_response_free(t->to_free);
+    t->status = ward_app_invoke(t->app,
+                                make_request_from(&request, LABEL, 7, "/greet", "application/json",
+                                                  "{\"name\":\"thread\"}", 17, key, key_len),
+                                &t->made);
+    body = t->status == WARD_OK ? ward_response_body(t->made, &len) : NULL;
+    t->body_ok = body != NULL && len == 16 && memcmp(body, "\"Hello, thread!\"", 16) == 0;
+    return NULL;
+}
+
+static void test_objects_across_threads(void) {
+    deferred_call call;
+    greet_seen seen;
+    ward_builder *builder = new_builder();
+    ward_app *app;
+    int round;
+    deferred_call_init(&call);
+    memset(&seen, 0, sizeof seen);
+    CHECK(add_command(builder, "greet", greet, &seen, NULL) == WARD_OK);
+    CHECK(add_command(builder, "later", deferred, &call, NULL) == WARD_OK);
+    app = build(builder);
+    for (round = 0; round < 4; ++round) {
+        freeing_thread t;
+        pthread_t thread;
+        ward_response *response;
+        memset(&t, 0, sizeof t);
+        t.app = app;
+        t.to_free = invoke_json(app, "/greet", "{\"name\":\"main\"}");
+        CHECK(pthread_create(&thread, NULL, free_and_invoke, &t) == 0);
+        pthread_join(thread, NULL); /* the thread exits holding a freed response */
+        CHECK(t.status == WARD_OK && t.body_ok);
+        CHECK_BODY(t.made, "\"Hello, thread!\"");
+        ward_response_free(t.made);
+        /* a responder made here, answered and freed on another thread */
+        response = invoke_json(app, "/later", "{}");
+        CHECK_BODY(response, "42");
+        ward_response_free(response);
+        deferred_call_join(&call);
+    }
+    ward_app_free(app);
+    deferred_call_destroy(&call);
+}
+
 /* --- shutdown ----------------------------------------------------------------------------- */
 
 /* Works for a while whatever happens, then answers. */
@@ -3103,6 +3162,7 @@ int main(void) {
     test_cancel_request();
     test_cancel_by_navigation();
     test_blocked_sync_command();
+    test_objects_across_threads();
     test_shutdown_in_flight();
     test_events_to_page();
     test_emit_to_targets();

@@ -238,9 +238,13 @@ TEST_CASE("async commands run on the executor and answer the invoke", "[async]")
 }
 
 TEST_CASE("an async command may keep its responder and answer later from another thread", "[async]") {
+  // The handler's thread may still be storing the new thread when the answer arrives: nothing
+  // orders the handler's return before the invoke's, so the vector has a lock.
+  std::mutex mutex;
   std::vector<std::thread> answerers;
   ward::AppBuilder builder;
   builder.async_command("later", [&](ward::Responder responder) {
+    std::lock_guard lock(mutex);
     answerers.emplace_back([responder = std::move(responder)]() mutable {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
       (void)responder.resolve(42);
@@ -250,6 +254,7 @@ TEST_CASE("an async command may keep its responder and answer later from another
   auto response = invoke(app, "later", "{}");
   CHECK(response.ok());
   CHECK(body(response) == "42");
+  std::lock_guard lock(mutex);
   for (auto &thread : answerers) thread.join();
 }
 
