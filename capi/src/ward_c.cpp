@@ -5,6 +5,7 @@
 #include <ward/ward.hpp>
 
 #include <chrono>
+#include <cstddef>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -97,6 +98,57 @@ private:
   ward::CancelRegistration registration_;
 };
 
+/// One freed block per thread, kept for the next object of the same type. A C invoke makes and
+/// frees one ward_response and one ward_responder, nearly always on the same thread, so the
+/// common case takes no trip to the heap; a block freed on another thread just becomes that
+/// thread's spare (or goes back to the heap if it has one). What a thread keeps is freed when it
+/// exits.
+template <class T> class ThreadSpare {
+public:
+  [[nodiscard]] static void *take() {
+    Slot &slot = slot_;
+    if (void *block = slot.block) {
+      slot.block = nullptr;
+      return block;
+    }
+    return ::operator new(sizeof(T));
+  }
+  static void give(void *block) noexcept {
+    Slot &slot = slot_;
+    if (slot.block || slot.state == State::gone) [[unlikely]] {
+      ::operator delete(block);
+      return;
+    }
+    if (slot.state == State::unarmed) [[unlikely]]
+      arm();
+    slot.block = block;
+  }
+
+private:
+  enum class State : unsigned char { unarmed, armed, gone };
+  struct Slot { // no member initializers: {} zeroes it, constant-initialized, trivially destructible
+    void *block;
+    State state;
+  };
+  /// Frees the spare when the thread exits; from then on, blocks go straight back to the heap.
+  struct Reaper {
+    Reaper() noexcept {} // user-provided: thread-local dynamic initialization registers ~Reaper
+    Reaper(const Reaper &) = delete;
+    Reaper &operator=(const Reaper &) = delete;
+    ~Reaper() {
+      ::operator delete(slot_.block);
+      slot_.block = nullptr;
+      slot_.state = State::gone;
+    }
+  };
+  [[gnu::noinline]] static void arm() noexcept {
+    static thread_local Reaper reaper; // constructed (and its destructor registered) here, once per thread
+    (void)reaper;
+    slot_.state = State::armed;
+  }
+  static inline thread_local constinit Slot slot_{};
+};
+
 } // namespace
 
 struct ward_builder {
@@ -115,6 +167,8 @@ struct ward_invocation {
 struct ward_responder {
   ward_responder(ward::Responder answer, ward::CancellationToken token) noexcept
       : responder(std::move(answer)), cancellation(std::move(token)) {}
+  static void *operator new(std::size_t) { return ThreadSpare<ward_responder>::take(); }
+  static void operator delete(void *block) noexcept { ThreadSpare<ward_responder>::give(block); }
   ward::Responder responder;
   ward::CancellationToken cancellation;
   /// Declared last, so destroyed first: on_cancel callbacks are unregistered (and their user
@@ -123,6 +177,8 @@ struct ward_responder {
 };
 struct ward_response {
   ward::Response response;
+  static void *operator new(std::size_t) { return ThreadSpare<ward_response>::take(); }
+  static void operator delete(void *block) noexcept { ThreadSpare<ward_response>::give(block); }
 };
 struct ward_channel {
   ward::Channel channel;

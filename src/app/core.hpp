@@ -287,18 +287,48 @@ struct InvocationData {
 const InvocationData &data_of(const Invocation &invocation) noexcept;
 
 /// The state a Responder shares with whoever waits for the answer.
+///
+/// A reply deferred on the caller's thread (DispatchTarget::defer) starts out routed `in_place`:
+/// an answer given while the handler still runs, from any thread, is written straight into the
+/// dispatching thread's Response (`sink`), which is the common case and needs no waiter, no
+/// callback and no lock beyond the in-flight table's. When the handler returns unanswered,
+/// dispatch reroutes it `later`, to `complete`. `route` decides, by compare-and-swap, which of
+/// the two an answer takes, so that an answer racing with the handler's return goes exactly one
+/// way. Every other reply (async commands) is routed `later` from the start.
 struct PendingReply {
+  enum Route : std::uint32_t {
+    in_place, ///< an answer goes to `sink`
+    writing,  ///< an answer is being written to `sink`
+    written,  ///< `sink` holds the answer
+    later,    ///< an answer goes to `complete`
+  };
+
+  PendingReply() = default;
+  PendingReply(const PendingReply &) = delete;
+  PendingReply &operator=(const PendingReply &) = delete;
+  /// A reply is answered before it goes, and answering unlinks it; this only covers the case
+  /// that should not happen, a tracked reply dropped unanswered.
+  ~PendingReply();
+
   std::shared_ptr<const AppCore> app;
-  std::string command;
+  std::string_view command;               ///< the command index's own copy: lives as long as `app`
   std::uint32_t callback_id = 0;
   std::uint32_t error_id = 0;
-  std::function<void(Response)> complete; ///< called exactly once
+  std::function<void(Response)> complete; ///< called exactly once, when routed `later`
+  Response *sink = nullptr;               ///< the dispatching thread's Response, while routed in place
+  std::atomic<std::uint32_t> route{later};
   std::atomic<bool> answered{false};
-  std::uint64_t inflight_id = 0;          ///< its entry in app->inflight, 0 if none
+  bool tracked = false;                   ///< `inflight` was added to app->inflight
+  InflightInvoke inflight;                ///< its entry in app->inflight (if tracked)
 
   /// Answers unless already answered (then errc::already_answered).
   result<void> answer(errc code, BodyKind kind, String body);
   result<void> answer_error(const Error &error);
+
+private:
+  /// Takes the answer (the caller won `answered`) out of the in-flight table and to `sink` or
+  /// to `complete`.
+  void send(Response response) noexcept;
 };
 
 /// Hands a response to a host callback; an exception from it is logged, never propagated

@@ -11,29 +11,40 @@
 namespace ward::detail {
 namespace {
 
-/// The reply of an invoke answered after dispatch returns: it goes to `async_done` if the host
-/// gave one, otherwise to a waiter created here for the blocking invoke.
-std::shared_ptr<PendingReply> later_reply(const std::shared_ptr<const AppCore> &app, const Envelope &envelope,
-                                          App::ResponseCallback *async_done, std::shared_ptr<ResponseWaiter> &waiter) {
+/// The reply of an invoke that may be answered after dispatch returns. `command` is the command
+/// index's name (it lives as long as the app the reply holds).
+std::shared_ptr<PendingReply> new_reply(const std::shared_ptr<const AppCore> &app, std::string_view command,
+                                        const Envelope &envelope) {
   auto pending = std::make_shared<PendingReply>();
   pending->app = app;
-  pending->command = std::string(envelope.command);
+  pending->command = command;
   pending->callback_id = envelope.callback_id;
   pending->error_id = envelope.error_id;
-  if (async_done) {
-    pending->complete = std::move(*async_done);
-  } else {
-    waiter = std::make_shared<ResponseWaiter>();
-    pending->complete = [waiter](Response response) { waiter->set(std::move(response)); };
-  }
   return pending;
 }
 
-/// Makes a later reply cancellable: by the page, a navigation, or shutdown.
-void track_in_flight(const AppCore &app, std::uint64_t invoke_id, std::string_view webview, std::uint32_t callback_id,
+/// Where an answer routed `later` goes: to `async_done` if the host gave one, otherwise to a
+/// waiter created here for the blocking invoke. Set before the reply is routed `later`.
+void prepare_later(PendingReply &pending, App::ResponseCallback *async_done, std::shared_ptr<ResponseWaiter> &waiter) {
+  if (async_done) {
+    pending.complete = std::move(*async_done);
+  } else {
+    waiter = std::make_shared<ResponseWaiter>();
+    pending.complete = [waiter](Response response) { waiter->set(std::move(response)); };
+  }
+}
+
+/// Makes a later reply cancellable: by the page, a navigation, or shutdown. Its route must be
+/// set: from here on another thread may answer it.
+void track_in_flight(const AppCore &app, std::string_view webview, std::uint32_t callback_id,
                      std::shared_ptr<CancelState> cancel, const std::shared_ptr<PendingReply> &pending) {
-  pending->inflight_id = invoke_id;
-  app.inflight.add(invoke_id, InflightInvoke{std::string(webview), callback_id, std::move(cancel), pending});
+  InflightInvoke &entry = pending->inflight;
+  entry.webview = webview; // the only step that may throw
+  entry.callback_id = callback_id;
+  entry.cancel = std::move(cancel);
+  entry.reply = pending;
+  pending->tracked = true;
+  app.inflight.add(entry);
 }
 
 /// A Responder born answered, for a handler that defers twice or after answering: it can never
@@ -47,9 +58,15 @@ Responder spent_responder(const std::shared_ptr<const AppCore> &app) {
 
 class DispatchTarget final : public ReplyTarget {
 public:
-  DispatchTarget(const std::shared_ptr<const AppCore> &app, const Envelope &envelope, const InvocationData &data,
-                 App::ResponseCallback *async_done, Response &response) noexcept
-      : app_(app), envelope_(envelope), data_(data), async_done_(async_done), response_(response) {}
+  DispatchTarget(const std::shared_ptr<const AppCore> &app, std::string_view command, const Envelope &envelope,
+                 const InvocationData &data, App::ResponseCallback *async_done, Response &response) noexcept
+      : app_(app), command_(command), envelope_(envelope), data_(data), async_done_(async_done), response_(response) {}
+  DispatchTarget(const DispatchTarget &) = delete;
+  DispatchTarget &operator=(const DispatchTarget &) = delete;
+  ~DispatchTarget() {
+    if (pending_) [[unlikely]]
+      abandon();
+  }
 
   void resolve(String body, BodyKind kind) override {
     if (stage_ != Stage::open) return;
@@ -79,21 +96,32 @@ public:
     response_ = error_response(*app_, error, envelope_.command, envelope_.callback_id, envelope_.error_id);
   }
 
+  /// A caller-thread reply that stays cancellable while the handler runs (and after it returns,
+  /// for as long as it is unanswered). An answer given before the handler returns, on any
+  /// thread, is written straight into `response_` (routed in place).
   Responder defer() override {
     if (stage_ != Stage::open) return spent_responder(app_);
-    stage_ = Stage::deferred;
-    auto pending = later_reply(app_, envelope_, async_done_, waiter_);
+    auto pending = new_reply(app_, command_, envelope_);
     if (!data_.cancel) data_.cancel = std::make_shared<CancelState>();
-    track_in_flight(*app_, data_.context.id, envelope_.webview, envelope_.callback_id, data_.cancel, pending);
+    pending->sink = &response_;
+    pending->route.store(PendingReply::in_place, std::memory_order_relaxed);
+    track_in_flight(*app_, envelope_.webview, envelope_.callback_id, data_.cancel, pending);
+    stage_ = Stage::deferred;
+    pending_ = pending; // from here on, `response_` may be written by whoever answers
     if (app_->closed.load(std::memory_order_acquire)) // shut down meanwhile: nobody would cancel it later
       app_->inflight.cancel_where([&](const InflightInvoke &) { return true; }, CancelReason::shutdown);
     return Responder(std::move(pending));
   }
 
-  /// After the handler returned: the common case, answered at once.
+  /// After the handler returned: the common cases, answered at once (in place, or deferred and
+  /// answered before the handler returned).
   DispatchOutcome finish() {
     if (stage_ == Stage::answered) [[likely]]
       return DispatchOutcome{};
+    if (stage_ == Stage::deferred && pending_->route.load(std::memory_order_acquire) == PendingReply::written) {
+      pending_.reset();
+      return DispatchOutcome{};
+    }
     return finish_slowly(nullptr);
   }
 
@@ -102,7 +130,7 @@ public:
   [[gnu::cold]] DispatchOutcome finish_slowly(const char *failure_detail) {
     if (failure_detail && stage_ != Stage::open) // answered already: the answer stands, the failure is logged
       app_->log(LogLevel::error, Error(errc::internal, "internal error", failure_detail), envelope_.command);
-    if (stage_ == Stage::deferred) return DispatchOutcome{false, std::move(waiter_)};
+    if (stage_ == Stage::deferred) return settle();
     if (stage_ == Stage::open) {
       reject(Error(errc::internal, "internal error",
                    failure_detail ? std::string(failure_detail)
@@ -112,14 +140,51 @@ public:
   }
 
 private:
+  /// The handler deferred and returned: an answer already taken in place is the response; any
+  /// later one goes to the waiter or the host's callback.
+  DispatchOutcome settle() {
+    std::shared_ptr<ResponseWaiter> waiter;
+    prepare_later(*pending_, async_done_, waiter);
+    std::uint32_t route = PendingReply::in_place;
+    if (pending_->route.compare_exchange_strong(route, PendingReply::later, std::memory_order_acq_rel,
+                                                std::memory_order_acquire)) {
+      pending_.reset();
+      return DispatchOutcome{false, std::move(waiter)};
+    }
+    // An answer took the in-place route first (perhaps on another thread, still writing it).
+    wait_until_written(route);
+    if (async_done_) *async_done_ = std::move(pending_->complete); // unused: the caller delivers `response_`
+    pending_->complete = nullptr;
+    pending_.reset();
+    return DispatchOutcome{};
+  }
+
+  /// Leaving by an exception with the reply still routed in place: `response_` is about to go,
+  /// so a later answer goes nowhere (the caller gets the exception instead).
+  void abandon() noexcept {
+    std::uint32_t route = PendingReply::in_place;
+    if (!pending_->route.compare_exchange_strong(route, PendingReply::later, std::memory_order_acq_rel,
+                                                 std::memory_order_acquire))
+      wait_until_written(route);
+    pending_.reset();
+  }
+
+  void wait_until_written(std::uint32_t route) const noexcept {
+    while (route == PendingReply::writing) {
+      pending_->route.wait(PendingReply::writing, std::memory_order_acquire);
+      route = pending_->route.load(std::memory_order_acquire);
+    }
+  }
+
   enum class Stage { open, answered, deferred };
   const std::shared_ptr<const AppCore> &app_;
+  std::string_view command_;
   const Envelope &envelope_;
   const InvocationData &data_;
   App::ResponseCallback *async_done_;
   Response &response_;
   Stage stage_ = Stage::open;
-  std::shared_ptr<ResponseWaiter> waiter_;
+  std::shared_ptr<PendingReply> pending_; ///< a deferred reply, until finish() settles it
 };
 
 /// An async invoke, copied off the host's request so that it outlives the invoke call.
@@ -174,7 +239,8 @@ public:
       app.log(LogLevel::error, Error(errc::internal, "internal error", *failure_detail), pending_->command);
     if (stage_ == Stage::open)
       reject(Error(errc::internal, "internal error",
-                   failure_detail ? *failure_detail : "command `" + pending_->command + "` returned without answering"));
+                   failure_detail ? *failure_detail
+                                  : "command `" + std::string(pending_->command) + "` returned without answering"));
   }
 
 private:
@@ -222,8 +288,8 @@ void run_async(AsyncInvoke &job) {
   target.finish(nullptr);
 }
 
-DispatchOutcome dispatch_async(const std::shared_ptr<const AppCore> &app, const Envelope &envelope,
-                               CommandHandler &handler, const InvocationData &data,
+DispatchOutcome dispatch_async(const std::shared_ptr<const AppCore> &app, std::string_view command,
+                               const Envelope &envelope, CommandHandler &handler, const InvocationData &data,
                                std::shared_ptr<const acl::Policy> policy, App::ResponseCallback *async_done) {
   const InvokeContext &context = data.context;
   auto job = std::make_shared<AsyncInvoke>();
@@ -249,9 +315,10 @@ DispatchOutcome dispatch_async(const std::shared_ptr<const AppCore> &app, const 
   job->cancel = std::make_shared<CancelState>();
 
   std::shared_ptr<ResponseWaiter> waiter;
-  auto pending = later_reply(app, envelope, async_done, waiter);
+  auto pending = new_reply(app, command, envelope);
+  prepare_later(*pending, async_done, waiter); // routed `later` from the start
   job->pending = pending;
-  track_in_flight(*app, context.id, job->webview, envelope.callback_id, job->cancel, pending);
+  track_in_flight(*app, job->webview, envelope.callback_id, job->cancel, pending);
   if (!app->executor || !app->executor->try_submit([job] { run_async(*job); })) {
     const bool closed = app->closed.load(std::memory_order_acquire);
     (void)pending->answer_error(closed ? Error(errc::closed, "the app is shut down")
@@ -336,10 +403,10 @@ DispatchOutcome dispatch(const std::shared_ptr<const AppCore> &app, const result
                             envelope.raw, make_value(envelope.args), envelope.args_text, envelope.body,
                             envelope.headers, &app->states, policy.get(), &app);
   if (command->execution == Execution::executor)
-    return dispatch_async(app, envelope, *handler, data, policy.share(), async_done);
+    return dispatch_async(app, command->name, envelope, *handler, data, policy.share(), async_done);
   const Invocation invocation(data);
 
-  DispatchTarget target(app, envelope, data, async_done, response);
+  DispatchTarget target(app, command->name, envelope, data, async_done, response);
   try {
     handler->call(invocation, target);
   } catch (const std::exception &exception) {

@@ -6,28 +6,45 @@
 namespace ward {
 namespace detail {
 
+PendingReply::~PendingReply() {
+  // Whoever answered unlinked it (cancel_where before answering, answer() after): only an
+  // unanswered reply can still be linked.
+  if (tracked && !answered.load(std::memory_order_acquire)) app->inflight.remove(inflight);
+}
+
 result<void> PendingReply::answer(errc code, BodyKind kind, String body) {
   if (answered.exchange(true, std::memory_order_acq_rel))
     return Error(errc::already_answered, "this invocation was already answered");
-  if (inflight_id != 0) app->inflight.remove(inflight_id);
   Response response;
   response.code = code;
   response.kind = kind;
   response.body = std::move(body);
   response.callback_id = callback_id;
   response.error_id = error_id;
-  auto done = std::move(complete);
-  deliver(*app, done, std::move(response));
+  send(std::move(response));
   return success();
 }
 
 result<void> PendingReply::answer_error(const Error &error) {
   if (answered.exchange(true, std::memory_order_acq_rel))
     return Error(errc::already_answered, "this invocation was already answered");
-  if (inflight_id != 0) app->inflight.remove(inflight_id);
-  auto done = std::move(complete);
-  deliver(*app, done, error_response(*app, error, command, callback_id, error_id));
+  send(error_response(*app, error, command, callback_id, error_id));
   return success();
+}
+
+void PendingReply::send(Response response) noexcept {
+  if (tracked) app->inflight.remove(inflight);
+  std::uint32_t route_now = in_place;
+  if (route.compare_exchange_strong(route_now, writing, std::memory_order_acquire, std::memory_order_acquire)) {
+    // The handler has not returned yet: its dispatcher reads `sink` only once it is `written`.
+    *sink = std::move(response);
+    route.store(written, std::memory_order_release);
+    route.notify_all();
+    return;
+  }
+  // Routed `later`: `complete` was set before the route changed (the acquire above sees it).
+  auto done = std::move(complete);
+  if (done) deliver(*app, done, std::move(response));
 }
 
 } // namespace detail
@@ -45,7 +62,7 @@ Responder &Responder::operator=(Responder &&other) noexcept {
 Responder::~Responder() {
   if (!pending_ || pending_->answered.load(std::memory_order_acquire)) return;
   (void)pending_->answer_error(Error(errc::internal, "internal error",
-                                     "command `" + pending_->command + "` dropped its responder without answering"));
+                                     "command `" + std::string(pending_->command) + "` dropped its responder without answering"));
 }
 
 bool Responder::answered() const noexcept {
@@ -63,7 +80,7 @@ result<void> Responder::resolve_json(std::string_view json) {
     return Error(errc::already_answered, "this invocation was already answered");
   if (!detail::is_valid_json(json)) {
     (void)pending_->answer_error(Error(errc::internal, "internal error",
-                                       "command `" + pending_->command + "` answered with invalid JSON"));
+                                       "command `" + std::string(pending_->command) + "` answered with invalid JSON"));
     return Error(errc::invalid_argument, "the answer is not valid JSON");
   }
   String out;
@@ -82,7 +99,7 @@ result<void> Responder::reject(Error error) {
     // The handler's own value: validated like any JSON the page receives.
     if (!detail::is_valid_json(error.message())) {
       (void)pending_->answer_error(Error(errc::internal, "internal error",
-                                         "command `" + pending_->command + "` rejected with invalid JSON"));
+                                         "command `" + std::string(pending_->command) + "` rejected with invalid JSON"));
       return Error(errc::invalid_argument, "the rejection value is not valid JSON");
     }
   }

@@ -2005,6 +2005,187 @@ static void test_cancel_by_navigation(void) {
     probe_destroy(&p);
 }
 
+/* --- a synchronous command blocked in its call -------------------------------------------- */
+
+/* ward_app_invoke on a thread of its own, for a synchronous command that blocks in its call. No
+ * CHECK here (the counters are not thread-safe): the test checks what it recorded. */
+typedef struct invoke_thread {
+    ward_app *app;
+    const char *label;
+    uint32_t callback;
+    const char *path;
+    ward_status status;
+    ward_response *response;
+    pthread_t thread;
+    int started;
+} invoke_thread;
+
+static void *invoke_thread_run(void *arg) {
+    invoke_thread *call = (invoke_thread *)arg;
+    test_request t;
+    size_t key_len = 0;
+    const char *key = ward_app_invoke_key(call->app, &key_len);
+    call->status = ward_app_invoke(
+        call->app, make_request_from(&t, call->label, call->callback, call->path, "application/json", "{}", 2, key, key_len),
+        &call->response);
+    return NULL;
+}
+
+static void invoke_thread_start(invoke_thread *call, ward_app *app, const char *label, uint32_t callback,
+                                const char *path) {
+    memset(call, 0, sizeof *call);
+    call->app = app;
+    call->label = label;
+    call->callback = callback;
+    call->path = path;
+    call->status = WARD_ERR_INTERNAL;
+    call->started = pthread_create(&call->thread, NULL, invoke_thread_run, call) == 0;
+    CHECK(call->started);
+}
+
+static void invoke_thread_join(invoke_thread *call) {
+    if (call->started) pthread_join(call->thread, NULL);
+    call->started = 0;
+    CHECK(call->status == WARD_OK);
+}
+
+/* Answers on a thread of its own and waits for it: the answer arrives while the handler runs. */
+static void *answer_forty_two(void *arg) {
+    ((probe *)arg)->late_answer = ward_responder_resolve_json(((probe *)arg)->kept, "42", 2);
+    return NULL;
+}
+static void answer_from_other_thread(const ward_invocation *inv, ward_responder *responder, void *user_data) {
+    probe *p = (probe *)user_data;
+    pthread_t thread;
+    (void)inv;
+    p->kept = responder;
+    if (pthread_create(&thread, NULL, answer_forty_two, p) != 0) {
+        ward_responder_reject_message(responder, "no thread", strlen("no thread"));
+        return;
+    }
+    pthread_join(thread, NULL);
+    probe_add(p, &p->finished, 1);
+}
+
+static void test_blocked_sync_command(void) {
+    probe p, other;
+    ward_builder *builder;
+    ward_app *app;
+    ward_response *response;
+    invoke_thread call;
+
+    probe_init(&p);
+    probe_init(&other);
+    builder = new_builder();
+    CHECK(add_command(builder, "wait_cancel", wait_for_cancel, &p, NULL) == WARD_OK);
+    CHECK(add_command(builder, "elsewhere", answer_from_other_thread, &other, NULL) == WARD_OK);
+    app = build(builder);
+
+    /* Answered on another thread while the handler still runs: that answer is the response. */
+    response = invoke_from_webview(app, LABEL, 51, "/elsewhere", "{}");
+    CHECK(other.finished == 1 && other.late_answer == WARD_OK);
+    CHECK(ward_response_code(response) == WARD_OK);
+    CHECK(ward_response_callback_id(response) == 51 && ward_response_error_id(response) == 52);
+    CHECK_BODY(response, "42");
+    ward_response_free(response);
+
+    /* The page cancels a synchronous handler blocked in its call; ward_app_invoke returns. */
+    invoke_thread_start(&call, app, LABEL, 61, "/wait_cancel");
+    CHECK(probe_wait(&p, &p.entered, 1, 5000));
+    response = invoke_from_webview(app, "side", 70, "/plugin%3Award%7Ccancel", "{\"callback\":61}");
+    CHECK_BODY(response, "false");
+    ward_response_free(response);
+    response = invoke_from_webview(app, LABEL, 72, "/plugin%3Award%7Ccancel", "{\"callback\":61}");
+    CHECK_BODY(response, "true");
+    ward_response_free(response);
+    invoke_thread_join(&call);
+    check_cancelled_response(call.response);
+    CHECK(call.response != NULL && ward_response_error_id(call.response) == 62);
+    ward_response_free(call.response);
+    CHECK(probe_get(&p, &p.finished) == 1);
+    CHECK(p.cancelled_at_start == 0 && p.registered == WARD_OK);
+    CHECK(p.saw_cancelled == 1 && p.is_cancelled == 1);
+    CHECK(p.late_answer == WARD_ERR_ALREADY_ANSWERED); /* exactly one answer: the cancellation */
+    CHECK(p.cancel_runs == 1 && p.cancel_frees == 1 && p.cancel_runs_at_free == 1);
+    response = invoke_from_webview(app, LABEL, 74, "/plugin%3Award%7Ccancel", "{\"callback\":61}");
+    CHECK_BODY(response, "false"); /* nothing left in flight */
+    ward_response_free(response);
+
+    /* Shutdown cancels one too. */
+    invoke_thread_start(&call, app, LABEL, 63, "/wait_cancel");
+    CHECK(probe_wait(&p, &p.entered, 2, 5000));
+    ward_app_shutdown(app);
+    invoke_thread_join(&call);
+    check_cancelled_response(call.response);
+    ward_response_free(call.response);
+    CHECK(probe_get(&p, &p.finished) == 2);
+    CHECK(p.saw_cancelled == 1 && p.late_answer == WARD_ERR_ALREADY_ANSWERED);
+    CHECK(p.cancel_runs == 2 && p.cancel_frees == 2);
+
+    ward_app_free(app);
+    probe_destroy(&other);
+    probe_destroy(&p);
+}
+
+/* Responses and responders are freed on threads other than the ones that made them, and
+ * threads that made or freed some exit (ward keeps a freed one per thread for reuse). */
+typedef struct freeing_thread {
+    ward_app *app;
+    ward_response *to_free;  /* freed on the thread */
+    ward_response *made;     /* invoked on the thread, freed by the caller */
+    ward_status status;
+    int body_ok;
+} freeing_thread;
+
+static void *free_and_invoke(void *arg) {
+    freeing_thread *t = (freeing_thread *)arg;
+    test_request request;
+    size_t key_len = 0, len = 0;
+    const char *key = ward_app_invoke_key(t->app, &key_len);
+    const uint8_t *body;
+    ward_response_free(t->to_free);
+    t->status = ward_app_invoke(t->app,
+                                make_request_from(&request, LABEL, 7, "/greet", "application/json",
+                                                  "{\"name\":\"thread\"}", 17, key, key_len),
+                                &t->made);
+    body = t->status == WARD_OK ? ward_response_body(t->made, &len) : NULL;
+    t->body_ok = body != NULL && len == 16 && memcmp(body, "\"Hello, thread!\"", 16) == 0;
+    return NULL;
+}
+
+static void test_objects_across_threads(void) {
+    deferred_call call;
+    greet_seen seen;
+    ward_builder *builder = new_builder();
+    ward_app *app;
+    int round;
+    deferred_call_init(&call);
+    memset(&seen, 0, sizeof seen);
+    CHECK(add_command(builder, "greet", greet, &seen, NULL) == WARD_OK);
+    CHECK(add_command(builder, "later", deferred, &call, NULL) == WARD_OK);
+    app = build(builder);
+    for (round = 0; round < 4; ++round) {
+        freeing_thread t;
+        pthread_t thread;
+        ward_response *response;
+        memset(&t, 0, sizeof t);
+        t.app = app;
+        t.to_free = invoke_json(app, "/greet", "{\"name\":\"main\"}");
+        CHECK(pthread_create(&thread, NULL, free_and_invoke, &t) == 0);
+        pthread_join(thread, NULL); /* the thread exits holding a freed response */
+        CHECK(t.status == WARD_OK && t.body_ok);
+        CHECK_BODY(t.made, "\"Hello, thread!\"");
+        ward_response_free(t.made);
+        /* a responder made here, answered and freed on another thread */
+        response = invoke_json(app, "/later", "{}");
+        CHECK_BODY(response, "42");
+        ward_response_free(response);
+        deferred_call_join(&call);
+    }
+    ward_app_free(app);
+    deferred_call_destroy(&call);
+}
+
 /* --- shutdown ----------------------------------------------------------------------------- */
 
 /* Works for a while whatever happens, then answers. */
@@ -2980,6 +3161,8 @@ int main(void) {
     test_executor_busy();
     test_cancel_request();
     test_cancel_by_navigation();
+    test_blocked_sync_command();
+    test_objects_across_threads();
     test_shutdown_in_flight();
     test_events_to_page();
     test_emit_to_targets();

@@ -9,7 +9,11 @@
 #include <fstream>
 #include <future>
 #include <latch>
+#include <mutex>
+#include <stdexcept>
+#include <string>
 #include <thread>
+#include <vector>
 
 using namespace ward_test;
 using ward::EventTarget;
@@ -234,9 +238,13 @@ TEST_CASE("async commands run on the executor and answer the invoke", "[async]")
 }
 
 TEST_CASE("an async command may keep its responder and answer later from another thread", "[async]") {
+  // The handler's thread may still be storing the new thread when the answer arrives: nothing
+  // orders the handler's return before the invoke's, so the vector has a lock.
+  std::mutex mutex;
   std::vector<std::thread> answerers;
   ward::AppBuilder builder;
   builder.async_command("later", [&](ward::Responder responder) {
+    std::lock_guard lock(mutex);
     answerers.emplace_back([responder = std::move(responder)]() mutable {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
       (void)responder.resolve(42);
@@ -246,6 +254,7 @@ TEST_CASE("an async command may keep its responder and answer later from another
   auto response = invoke(app, "later", "{}");
   CHECK(response.ok());
   CHECK(body(response) == "42");
+  std::lock_guard lock(mutex);
   for (auto &thread : answerers) thread.join();
 }
 
@@ -811,4 +820,162 @@ TEST_CASE("async handlers' channels and resources work on a page whose label had
   const auto opened = invoke_from(app, "main", "open", "{}");
   REQUIRE(opened.ok());
   CHECK(app.resources("main").get<int>(std::stoull(body(opened))) != nullptr);
+}
+
+// --- a caller-thread handler's Responder ----------------------------------------------------------
+// A handler that runs on the invoking thread and takes a Responder (every C command does) may
+// answer in its call, from another thread while it runs, or after it returned; while it runs it
+// can be cancelled like any in-flight invoke.
+
+TEST_CASE("a caller-thread handler blocked in its call is cancelled by the page; the blocking invoke returns",
+          "[responder][cancel]") {
+  std::latch entered(1);
+  std::atomic<ward::CancelReason> reason{ward::CancelReason::none};
+  std::promise<ward::result<void>> late_reply;
+  ward::AppBuilder builder;
+  builder.command("hold", [&](ward::Responder responder, ward::CancellationToken token) {
+    entered.count_down();
+    (void)token.wait_for(std::chrono::seconds(10));
+    reason = token.reason();
+    late_reply.set_value(responder.resolve(1));
+  });
+  auto app = build(builder);
+  auto blocked = std::async(std::launch::async, [&] { return invoke_from(app, "main", "hold", "{}", 31); });
+  entered.wait();
+  CHECK(body(invoke_from(app, "other", "plugin:ward|cancel", R"({"callback":31})")) == "false");
+  CHECK(body(invoke_from(app, "main", "plugin:ward|cancel", R"({"callback":31})")) == "true");
+  REQUIRE(blocked.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+  const auto response = blocked.get();
+  CHECK(response.code == ward::errc::cancelled);
+  CHECK(response.callback_id == 31);
+  CHECK(response.error_id == 32);
+  CHECK(reason.load() == ward::CancelReason::requested);
+  const auto late = late_reply.get_future().get();
+  REQUIRE_FALSE(late);
+  CHECK(late.error().code() == ward::errc::already_answered);
+  // Answered and gone from the in-flight table: nothing left to cancel.
+  CHECK(body(invoke_from(app, "main", "plugin:ward|cancel", R"({"callback":31})")) == "false");
+}
+
+TEST_CASE("shutdown cancels a caller-thread handler blocked in its call, invoked with and without a callback",
+          "[responder][shutdown]") {
+  std::latch entered(2);
+  std::atomic<int> saw_shutdown{0};
+  std::atomic<int> late_refused{0};
+  ward::AppBuilder builder;
+  builder.command("hold", [&](ward::Responder responder, ward::CancellationToken token) {
+    entered.count_down();
+    if (token.wait_for(std::chrono::seconds(10)) && token.reason() == ward::CancelReason::shutdown)
+      saw_shutdown.fetch_add(1);
+    if (responder.resolve(1).error().code() == ward::errc::already_answered) late_refused.fetch_add(1);
+  });
+  auto app = build(builder);
+  auto blocking = std::async(std::launch::async, [&] { return invoke_from(app, "main", "hold", "{}", 41); });
+  std::shared_ptr<PendingResponse> with_callback;
+  auto calling = std::async(std::launch::async, [&] { with_callback = invoke_later(app, "main", "hold", "{}", 43); });
+  entered.wait();
+  app.shutdown();
+  REQUIRE(blocking.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+  REQUIRE(calling.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+  calling.get();
+  CHECK(blocking.get().code == ward::errc::cancelled);
+  CHECK(with_callback->wait().code == ward::errc::cancelled);
+  CHECK(saw_shutdown.load() == 2);
+  CHECK(late_refused.load() == 2);
+}
+
+TEST_CASE("an answer given on another thread while a caller-thread handler still runs is the response",
+          "[responder]") {
+  std::atomic<int> callbacks{0};
+  ward::AppBuilder builder;
+  builder.command(
+      "elsewhere",
+      [](ward::Responder responder, int n) {
+        std::thread answerer([&] { CHECK(responder.resolve(n * 2)); });
+        answerer.join(); // answered before the handler returns, but not on its thread
+        CHECK(responder.answered());
+        CHECK(responder.resolve(0).error().code() == ward::errc::already_answered);
+      },
+      ward::arg_names{"n"});
+  auto app = build(builder);
+  const auto response = invoke_from(app, "main", "elsewhere", R"({"n":21})", 51);
+  CHECK(response.ok());
+  CHECK(body(response) == "42");
+  CHECK(response.callback_id == 51);
+  CHECK(response.error_id == 52);
+
+  // The same through invoke_async: the callback runs once, with that answer.
+  TauriRequest request{.url = "ipc://localhost/elsewhere", .body = R"({"n":5})"};
+  request.key = std::string(app.invoke_key());
+  std::string answer;
+  app.invoke_async(request.build(), [&](ward::Response done) {
+    callbacks.fetch_add(1);
+    answer = body(done);
+  });
+  CHECK(callbacks.load() == 1);
+  CHECK(answer == "10");
+}
+
+TEST_CASE("an answer racing with its caller-thread handler's return is delivered exactly once", "[responder][races]") {
+  // A lost answer would leave a blocking invoke waiting forever: fail instead of hanging.
+  finishes_within(std::chrono::seconds(60), [] {
+    // The answering thread and the handler's return race for the reply: the answer is written in
+    // place or handed on to the waiter (or callback), never both, never neither.
+    constexpr int rounds = 300;
+    std::mutex mutex;
+    std::vector<std::thread> answerers;
+    std::atomic<int> refused{0};
+    ward::AppBuilder builder;
+    builder.command(
+        "race",
+        [&](ward::Responder responder, std::uint32_t n) {
+          std::lock_guard lock(mutex);
+          answerers.emplace_back([responder = std::move(responder), n, &refused]() mutable {
+            for (std::uint32_t i = 0; i < n % 5; ++i) std::this_thread::yield();
+            if (!responder.resolve(n)) refused.fetch_add(1);
+          });
+          for (std::uint32_t i = 0; i < n % 3; ++i) std::this_thread::yield();
+        },
+        ward::arg_names{"n"});
+    auto app = build(builder);
+    int wrong = 0;
+    std::atomic<int> deliveries{0};
+    std::atomic<int> wrong_async{0};
+    for (std::uint32_t n = 0; n < rounds; ++n) {
+      const auto body_json = R"({"n":)" + std::to_string(n) + "}";
+      if (body(invoke_from(app, "main", "race", body_json)) != std::to_string(n)) ++wrong;
+      TauriRequest request{.url = "ipc://localhost/race", .body = body_json};
+      request.key = std::string(app.invoke_key());
+      app.invoke_async(request.build(), [&, n](ward::Response response) {
+        deliveries.fetch_add(1);
+        if (body(response) != std::to_string(n)) wrong_async.fetch_add(1);
+      });
+    }
+    {
+      std::lock_guard lock(mutex);
+      for (auto &answerer : answerers) answerer.join();
+    }
+    CHECK(wrong == 0);
+    CHECK(refused.load() == 0);
+    CHECK(deliveries.load() == rounds);
+    CHECK(wrong_async.load() == 0);
+  });
+}
+
+TEST_CASE("a caller-thread handler that answers and then throws: the answer stands", "[responder]") {
+  ward::AppBuilder builder;
+  builder.command("answer_then_throw", [](ward::Responder responder) {
+    CHECK(responder.resolve(7));
+    throw std::runtime_error("after the answer");
+  });
+  builder.command("defer_then_throw", [](ward::Responder responder) -> void {
+    (void)responder; // dropped by the throw: the page gets an internal error, once
+    throw std::runtime_error("before the answer");
+  });
+  auto app = build(builder);
+  const auto answered = invoke_from(app, "main", "answer_then_throw", "{}");
+  CHECK(answered.ok());
+  CHECK(body(answered) == "7");
+  const auto dropped = invoke_from(app, "main", "defer_then_throw", "{}");
+  CHECK(dropped.code == ward::errc::internal);
 }
