@@ -296,8 +296,7 @@ template <class T, class A> struct Codec<std::vector<T, A>> {
     if (!array) return detail::type_mismatch("a sequence", json);
     out.clear();
     if constexpr (std::is_same_v<T, double> && std::is_same_v<A, std::allocator<double>>) {
-      out.reserve(array->size()); // each element is at least two bytes of body
-      if (json.append_doubles(out)) return success();
+      if (json.append_doubles(out)) return success(); // sized from the tape, before any element is read
       out.clear(); // fall through to the element loop, which names the offending element
     }
     // Reserve all at once only where an element costs about what its JSON text does; a large

@@ -51,8 +51,9 @@ public:
   [[nodiscard]] std::optional<JsonArray> array() const noexcept;
   [[nodiscard]] std::optional<JsonObject> object() const noexcept;
 
-  /// Appends every element of a numeric array to `out` in one pass (the fast path for
-  /// std::vector<double>). False, with `out` unspecified, if the value is not an array of numbers.
+  /// Appends every element of a numeric array to `out` in one pass, growing it once (the fast
+  /// path for std::vector<double>). False, with `out` as it was, if the value is not an array of
+  /// numbers; nothing is allocated then when an element is no scalar.
   bool append_doubles(std::vector<double> &out) const;
 
   /// The value as compact JSON text.

@@ -6,7 +6,7 @@
 #include <ward/json.hpp>
 #include <ward/limits.hpp>
 
-#include "json/small_tape.hpp"
+#include "json/direct_tape.hpp"
 
 #include <simdjson.h>
 
@@ -97,7 +97,7 @@ inline bool parser_fits(const ParserSlot &slot, std::size_t size, std::size_t de
 }
 
 /// Parses `text` with the parser of `slot`, which must fit it (parser_fits). A small plain text
-/// gets its tape written directly (write_small_tape); any other is
+/// gets its tape written directly (write_direct_tape); any other is
 /// copied into the slot's padded buffer and handed to simdjson's parser implementation, which
 /// is what dom::parser::parse does after checking capacities and buffers that parser_fits and
 /// prepare_parser already guarantee. (`implementation` and `doc` are public members of
@@ -108,8 +108,8 @@ inline bool parser_fits(const ParserSlot &slot, std::size_t size, std::size_t de
   simdjson::dom::parser &parser = *slot.parser;
   char *const padded = slot.padded.get();
   copy_text(padded, text);
-  padded[text.size()] = '\0'; // write_small_tape's sentinel; simdjson reads no padding byte as text
-  if (text.size() > small_tape_max_bytes || !write_small_tape({padded, text.size()}, parser.doc, slot.depth)) {
+  padded[text.size()] = '\0'; // write_direct_tape's sentinel; simdjson reads no padding byte as text
+  if (!write_direct_tape({padded, text.size()}, parser.doc, slot.depth)) {
     const simdjson::error_code error =
         parser.implementation->parse(reinterpret_cast<const std::uint8_t *>(padded), text.size(), parser.doc);
     if (error != simdjson::SUCCESS) [[unlikely]]

@@ -88,22 +88,31 @@ std::optional<JsonObject> JsonValue::object() const noexcept {
 
 bool JsonValue::append_doubles(std::vector<double> &out) const {
   // Straight off the tape: every element of an array of numbers is a type word followed by
-  // the number's word, so the loop needs no per-element dispatch or result<>.
+  // the number's word, so the element count is known before any is read, and the loop needs no
+  // per-element dispatch, capacity check or result<>.
   const auto tape = detail::tape_of(element_of(*this));
   const std::uint64_t *words = tape.doc->tape.get();
   const std::uint64_t start = words[tape.json_index];
   if (detail::tape_type(start) != '[') return false;
+  const std::size_t first = tape.json_index + 1;
   const std::size_t end = detail::tape_after_scope(start) - 1; // the ']' word
-  if (const std::uint32_t count = detail::tape_scope_count(start); count < detail::tape_count_saturated)
-    out.reserve(out.size() + count);
-  for (std::size_t i = tape.json_index + 1; i < end; i += 2) {
-    const std::uint64_t word = words[i];
+  const std::size_t count = (end - first) / 2;
+  // An element that is no number takes other than two words: refused before anything is allocated.
+  if (const std::uint32_t counted = detail::tape_scope_count(start);
+      (counted < detail::tape_count_saturated && counted != count) || (end - first) % 2 != 0)
+    return false;
+  const std::size_t old_size = out.size();
+  out.resize(old_size + count);
+  double *into = out.data() + old_size;
+  for (std::size_t i = first; i < end; i += 2) {
     const std::uint64_t bits = words[i + 1];
-    switch (detail::tape_type(word)) {
-    case 'd': out.push_back(std::bit_cast<double>(bits)); break;
-    case 'l': out.push_back(static_cast<double>(std::bit_cast<std::int64_t>(bits))); break;
-    case 'u': out.push_back(static_cast<double>(bits)); break;
-    default: return false; // not a number (and words[i + 1] may be past the array: unread)
+    switch (detail::tape_type(words[i])) {
+    case 'd': *into++ = std::bit_cast<double>(bits); break;
+    case 'l': *into++ = static_cast<double>(std::bit_cast<std::int64_t>(bits)); break;
+    case 'u': *into++ = static_cast<double>(bits); break;
+    default: // not a number (and words[i + 1] may be past the array: unread)
+      out.resize(old_size);
+      return false;
     }
   }
   return true;

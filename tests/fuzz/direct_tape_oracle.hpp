@@ -1,8 +1,8 @@
 #pragma once
-// The oracle for write_small_tape: simdjson's own DOM parse of the same text. Shared by the
-// Catch2 test (tests/cpp/small_tape_test.cpp) and the fuzz target (fuzz_small_tape.cpp).
+// The oracle for write_direct_tape: simdjson's own DOM parse of the same text. Shared by the
+// Catch2 test (tests/cpp/direct_tape_test.cpp) and the fuzz target (fuzz_direct_tape.cpp).
 
-#include "json/small_tape.hpp"
+#include "json/direct_tape.hpp"
 
 #include <simdjson.h>
 
@@ -52,31 +52,31 @@ inline std::optional<TapeImage> simdjson_tape(std::string_view text, std::size_t
   return image_of(parser.doc);
 }
 
-/// write_small_tape's tape for `text`, or nothing if it declines. The buffers start dirty, as a
+/// write_direct_tape's tape for `text`, or nothing if it declines. The buffers start dirty, as a
 /// reused parser's are.
-inline std::optional<TapeImage> small_tape(std::string_view text, std::size_t max_depth) {
+inline std::optional<TapeImage> direct_tape(std::string_view text, std::size_t max_depth) {
   simdjson::dom::document document;
   if (document.allocate(std::max<std::size_t>(text.size(), 64)) != simdjson::SUCCESS) return std::nullopt;
   std::memset(document.tape.get(), 0xA5, (std::max<std::size_t>(text.size(), 64) + 3) * sizeof(std::uint64_t));
-  // Padded as write_small_tape requires: a NUL, then bytes that would be taken for JSON if a
+  // Padded as write_direct_tape requires: a NUL, then bytes that would be taken for JSON if a
   // scan ran past the NUL.
   std::string padded(text);
   padded += '\0';
-  for (std::size_t i = 1; i < ward::detail::small_tape_padding; ++i) padded += "1\"]}"[i % 4];
-  if (!ward::detail::write_small_tape(std::string_view(padded.data(), text.size()), document, max_depth))
+  for (std::size_t i = 1; i < ward::detail::direct_tape_padding; ++i) padded += "1\"]}"[i % 4];
+  if (!ward::detail::write_direct_tape(std::string_view(padded.data(), text.size()), document, max_depth))
     return std::nullopt;
   return image_of(document);
 }
 
 /// How one text went: declined (simdjson decides), or written and identical to simdjson's. A
 /// text written differently, or written where simdjson refuses it, is `mismatch`.
-enum class SmallTapeOutcome { declined_valid, declined_invalid, written, mismatch };
+enum class TapeOutcome { declined_valid, declined_invalid, written, mismatch };
 
-inline SmallTapeOutcome compare_small_tape(std::string_view text, std::size_t max_depth) {
+inline TapeOutcome compare_direct_tape(std::string_view text, std::size_t max_depth) {
   const auto expected = simdjson_tape(text, max_depth);
-  const auto written = small_tape(text, max_depth);
-  if (!written) return expected ? SmallTapeOutcome::declined_valid : SmallTapeOutcome::declined_invalid;
-  return expected && *expected == *written ? SmallTapeOutcome::written : SmallTapeOutcome::mismatch;
+  const auto written = direct_tape(text, max_depth);
+  if (!written) return expected ? TapeOutcome::declined_valid : TapeOutcome::declined_invalid;
+  return expected && *expected == *written ? TapeOutcome::written : TapeOutcome::mismatch;
 }
 
 } // namespace ward_test

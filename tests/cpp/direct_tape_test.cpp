@@ -1,12 +1,14 @@
-// write_small_tape, the direct tape writer for small plain documents, against simdjson's DOM
+// write_direct_tape, the direct tape writer, against simdjson's DOM
 // parse of the same text: what it writes must be exactly simdjson's tape and strings, and what it
 // declines is left to simdjson. The plain shapes requests carry must not be declined.
-#include "../fuzz/small_tape_oracle.hpp"
+#include "../fuzz/direct_tape_oracle.hpp"
 #include "json/document.hpp"
 #include "support.hpp"
 
 #include <catch2/catch.hpp>
 
+#include <charconv>
+#include <cmath>
 #include <cstddef>
 #include <initializer_list>
 #include <random>
@@ -15,14 +17,14 @@
 #include <vector>
 
 using namespace std::string_view_literals;
-using ward_test::compare_small_tape;
-using ward_test::SmallTapeOutcome;
+using ward_test::compare_direct_tape;
+using ward_test::TapeOutcome;
 
 namespace {
 
 constexpr std::size_t default_parser_depth = 129; // ward's default max_depth (128) + 1
 
-/// Random plain JSON (the subset write_small_tape takes), with JSON whitespace sprinkled between
+/// Random plain JSON (the subset write_direct_tape takes), with JSON whitespace sprinkled between
 /// tokens, containers nested up to `levels` deep.
 class PlainJson {
 public:
@@ -77,8 +79,32 @@ private:
     }
   }
 
-  /// A decimal within the exact range: at most 15 digits, a power of ten within 10^+-22.
+  /// A number with a fraction or an exponent that the writer converts: in Clinger's exact range,
+  /// a double's shortest round-trip text (17 digits as often as not, past Clinger's 2^53), or a
+  /// fraction behind leading zeros.
   void decimal(std::string &out) {
+    char text[64];
+    switch (below(4)) {
+    case 0: { // shortest round trip of a double whose power of ten the product's table covers
+      const double magnitude = std::pow(10.0, -9.0 + static_cast<double>(below(26))) *
+                               (1.0 + static_cast<double>(random_()) / static_cast<double>(random_.max()));
+      const double value = below(3) == 0 ? -magnitude : magnitude;
+      const auto format = below(2) == 0 ? std::chars_format::scientific : std::chars_format::fixed;
+      const auto written = std::to_chars(text, text + sizeof text, value, format);
+      out.append(text, written.ptr);
+      if (format == std::chars_format::fixed && std::string_view(text, written.ptr).find('.') == std::string_view::npos)
+        out += ".0"; // an integral value: still a float
+      return;
+    }
+    case 1: // leading zeros, then up to 17 significant digits
+      if (below(3) == 0) out += '-';
+      out += "0.";
+      out.append(below(8), '0');
+      out += static_cast<char>('1' + below(9));
+      for (std::size_t n = below(17); n > 0; --n) out += static_cast<char>('0' + below(10));
+      return;
+    default: break;
+    }
     if (below(3) == 0) out += '-';
     const std::size_t integer_digits = 1 + below(8);
     out += integer_digits == 1 ? static_cast<char>('0' + below(10)) : static_cast<char>('1' + below(9));
@@ -138,7 +164,7 @@ std::string nested_arrays(std::size_t levels) { return std::string(levels, '[') 
 
 } // namespace
 
-TEST_CASE("the small tape writer writes simdjson's tape for the plain shapes requests carry", "[small-tape]") {
+TEST_CASE("the direct tape writer writes simdjson's tape for the plain shapes requests carry", "[direct-tape]") {
   for (const std::string_view text : {
            R"({"a":1,"b":2})",
            "{}",
@@ -161,23 +187,32 @@ TEST_CASE("the small tape writer writes simdjson's tape for the plain shapes req
            "[\"a\",\"b\",\"c\",\"d\",\"e\",\"f\",\"g\",\"h\",\"i\",\"j\",\"k\",\"l\",\"m\",\"n\",\"o\",\"p\"]",
        }) {
     INFO(text);
-    CHECK(compare_small_tape(text, default_parser_depth) == SmallTapeOutcome::written);
+    CHECK(compare_direct_tape(text, default_parser_depth) == TapeOutcome::written);
   }
 }
 
-TEST_CASE("the small tape writer leaves every other text to simdjson", "[small-tape]") {
+TEST_CASE("the direct tape writer converts numbers past Clinger's exact range", "[direct-tape]") {
+  // Eisel and Lemire's product: beyond 10^22, a mantissa above 2^53, fractions behind zeros.
+  for (const std::string_view text : {R"([1e23])", R"([1.0e-23])", R"([2.5e-22])", R"([9007199254740993.0])",
+                                      R"([90071992547409.93])", R"([0.30000000000000004])", R"([0.00000000000000000001])",
+                                      R"([1.7976931348623157e55])", R"([-512.34567890123456])", R"([1e-27])"}) {
+    INFO(text);
+    CHECK(compare_direct_tape(text, default_parser_depth) == TapeOutcome::written);
+  }
+}
+
+TEST_CASE("the direct tape writer leaves every other text to simdjson", "[direct-tape]") {
   // Valid JSON outside its subset: simdjson parses it.
   for (const std::string_view text : {
            "1", R"("string")", "true", "null", // scalars at the root
            R"({"a":-0})",                                   // simdjson versions differ
-           R"([1e23])", R"([1.0e-23])", R"([2.5e-22])",      // beyond 10^22: not exact
-           R"([9007199254740993.0])", R"([90071992547409.93])", R"([0.30000000000000004])", // a mantissa above 2^53
-           R"([12345678901234567890.5])", R"([0.00000000000000000001])", // more than 19 digits
+           R"([1e56])", R"([1.0e-28])", R"([2.5e-27])",      // beyond the table of powers
+           R"([12345678901234567890.5])", R"([1.2345678901234567890])", // more than 19 significant digits
            R"([1e00001])",                                  // five exponent digits
            R"([1234567890123456789])", R"([-1234567890123456789])", // 19 digits
        }) {
     INFO(text);
-    CHECK(compare_small_tape(text, default_parser_depth) == SmallTapeOutcome::declined_valid);
+    CHECK(compare_direct_tape(text, default_parser_depth) == TapeOutcome::declined_valid);
   }
   // Not JSON: simdjson refuses it, with its own error.
   for (const std::string_view text : std::initializer_list<std::string_view>{
@@ -189,13 +224,13 @@ TEST_CASE("the small tape writer leaves every other text to simdjson", "[small-t
            "[1.]", "[1.e5]", "[1e]", "[1e+]", "[1e-]", "[-.5]", "[1.5.5]", "[1e5e5]", "[01.5]", "[1.5x]", "[1,5e]",
        }) {
     INFO(text);
-    const auto outcome = compare_small_tape(text, default_parser_depth);
-    CHECK(outcome == SmallTapeOutcome::declined_invalid);
+    const auto outcome = compare_direct_tape(text, default_parser_depth);
+    CHECK(outcome == TapeOutcome::declined_invalid);
   }
   // A byte order mark is not JSON's, whatever simdjson makes of it.
-  CHECK(compare_small_tape("\xef\xbb\xbf{}", default_parser_depth) != SmallTapeOutcome::written);
+  CHECK(compare_direct_tape("\xef\xbb\xbf{}", default_parser_depth) != TapeOutcome::written);
   // DEL is valid JSON.
-  CHECK(compare_small_tape("[\"\x7f\"]", default_parser_depth) == SmallTapeOutcome::written);
+  CHECK(compare_direct_tape("[\"\x7f\"]", default_parser_depth) == TapeOutcome::written);
   // Not UTF-8 (overlong, a surrogate, beyond U+10FFFF, cut short, a stray continuation byte) and
   // escapes JSON does not have: simdjson refuses them.
   for (const std::string_view text : {"[\"\xc0\x80\"]", "[\"\xc1\xbf\"]", "[\"\xe0\x9f\xbf\"]", "[\"\xed\xa0\x80\"]",
@@ -203,46 +238,73 @@ TEST_CASE("the small tape writer leaves every other text to simdjson", "[small-t
                                       "[\"\xc3\"]", "[\"\xe2\x80\"]", "[\"\x80\"]", "[\"\xff\"]", "[\"\xc3", R"(["\x"])",
                                       R"(["\u12"])", R"(["\u12g4"])", R"(["\U0041"])", R"(["\)", R"(["\u)", R"(["\'"])"}) {
     INFO(text);
-    CHECK(compare_small_tape(text, default_parser_depth) == SmallTapeOutcome::declined_invalid);
+    CHECK(compare_direct_tape(text, default_parser_depth) == TapeOutcome::declined_invalid);
   }
   // Lone surrogates: left to simdjson, whatever it makes of them.
   for (const std::string_view text : {R"(["\ud800"])", R"(["\udc00"])", R"(["\ud800\u0041"])", R"(["\ud800x"])",
                                       R"(["\udbff\udbff"])", R"(["\ud800\"])"}) {
     INFO(text);
-    CHECK(compare_small_tape(text, default_parser_depth) != SmallTapeOutcome::written);
+    CHECK(compare_direct_tape(text, default_parser_depth) != TapeOutcome::written);
   }
-  // Too long for it, however plain.
-  const std::string long_text = "[\"" + std::string(ward::detail::small_tape_max_bytes, 'x') + "\"]";
-  CHECK(compare_small_tape(long_text, default_parser_depth) == SmallTapeOutcome::declined_valid);
-  const std::string longest = "[\"" + std::string(ward::detail::small_tape_max_bytes - 4, 'x') + "\"]";
-  CHECK(compare_small_tape(longest, default_parser_depth) == SmallTapeOutcome::written);
+  // Numbers it does not convert: more than 19 significant digits, a power of ten outside
+  // 10^-27 .. 10^55, integers of 19 digits and more, `-0`.
+  for (const std::string_view text : {"[1.2345678901234567890]", "[12345678901234567890.5]", "[1e-28]", "[1.5e-27]",
+                                      "[1e56]", "[1e300]", "[1234567890123456789]", "[-0]", "[0.00000000000000000000000000001]"}) {
+    INFO(text);
+    CHECK(compare_direct_tape(text, default_parser_depth) == TapeOutcome::declined_valid);
+  }
 }
 
-TEST_CASE("the small tape writer keeps to the parser's depth and its own", "[small-tape]") {
+TEST_CASE("the direct tape writer takes documents of any size", "[direct-tape]") {
+  // Large documents go through it too: a long string, and arrays of numbers of every shape the
+  // decode benchmark sends, around the 32-byte window the number scan reads.
+  const std::string long_string = "[\"" + std::string(100000, 'x') + "\"]";
+  CHECK(compare_direct_tape(long_string, default_parser_depth) == TapeOutcome::written);
+  std::mt19937_64 random(5);
+  std::string numbers = "{\"values\":[";
+  char text[64];
+  for (int i = 0; i < 20000; ++i) {
+    if (i > 0) numbers += i % 7 == 0 ? ", " : ",";
+    const double value = std::uniform_real_distribution<double>(-1000.0, 1000.0)(random);
+    const auto written = i % 2 == 0 ? std::to_chars(text, text + sizeof text, value)
+                                    : std::to_chars(text, text + sizeof text, value, std::chars_format::fixed, 3);
+    numbers.append(text, written.ptr);
+  }
+  numbers += "]}";
+  CHECK(compare_direct_tape(numbers, default_parser_depth) == TapeOutcome::written);
+  // More elements than the tape's 24-bit count holds: saturated, as simdjson saturates it (an
+  // unsaturated count spilled into the type byte of the array's word).
+  std::string many = "[0";
+  many.reserve(2 * 0x1000008);
+  for (int i = 0; i < 0xFFFFFF + 5; ++i) many += ",0";
+  many += "]";
+  CHECK(compare_direct_tape(many, default_parser_depth) == TapeOutcome::written);
+}
+
+TEST_CASE("the direct tape writer keeps to the parser's depth and its own", "[direct-tape]") {
   // simdjson refuses a container at level max_depth; the writer declines it (simdjson then says
   // why) and takes everything shallower, up to its own 32 levels.
   for (const std::size_t max_depth : {std::size_t{1}, std::size_t{2}, std::size_t{3}, std::size_t{5},
                                       std::size_t{33}, std::size_t{34}, default_parser_depth}) {
     for (std::size_t levels = 1; levels <= 40; ++levels) {
       INFO("max_depth " << max_depth << ", levels " << levels);
-      const auto outcome = compare_small_tape(nested_arrays(levels), max_depth);
-      if (levels >= max_depth) CHECK(outcome == SmallTapeOutcome::declined_invalid);
-      else if (levels > ward::detail::small_tape_max_depth) CHECK(outcome == SmallTapeOutcome::declined_valid);
-      else CHECK(outcome == SmallTapeOutcome::written);
+      const auto outcome = compare_direct_tape(nested_arrays(levels), max_depth);
+      if (levels >= max_depth) CHECK(outcome == TapeOutcome::declined_invalid);
+      else if (levels > ward::detail::direct_tape_max_depth) CHECK(outcome == TapeOutcome::declined_valid);
+      else CHECK(outcome == TapeOutcome::written);
     }
   }
 }
 
-TEST_CASE("the small tape writer matches simdjson on generated and mutated documents", "[small-tape]") {
+TEST_CASE("the direct tape writer matches simdjson on generated and mutated documents", "[direct-tape]") {
   PlainJson plain(20261207);
   std::mt19937 random(7);
   std::size_t written = 0, declined = 0;
   for (int i = 0; i < 20000; ++i) {
     const std::string text = plain.document(1 + i % 5);
-    if (text.size() > ward::detail::small_tape_max_bytes) continue;
     INFO(text);
     // Every plain document is taken, so a writer that declined everything would fail here.
-    REQUIRE(compare_small_tape(text, default_parser_depth) == SmallTapeOutcome::written);
+    REQUIRE(compare_direct_tape(text, default_parser_depth) == TapeOutcome::written);
     ++written;
 
     // Mutations: what the writer takes of them must still be simdjson's tape.
@@ -259,15 +321,15 @@ TEST_CASE("the small tape writer matches simdjson on generated and mutated docum
       }
     }
     INFO(mutated);
-    const auto outcome = compare_small_tape(mutated, default_parser_depth);
-    REQUIRE(outcome != SmallTapeOutcome::mismatch);
-    if (outcome != SmallTapeOutcome::written) ++declined;
+    const auto outcome = compare_direct_tape(mutated, default_parser_depth);
+    REQUIRE(outcome != TapeOutcome::mismatch);
+    if (outcome != TapeOutcome::written) ++declined;
   }
   CHECK(written > 15000);
   CHECK(declined > 5000); // the mutations reached the declining paths
 }
 
-TEST_CASE("a document written by the small tape writer reads like simdjson's", "[small-tape]") {
+TEST_CASE("a document written by the direct tape writer reads like simdjson's", "[direct-tape]") {
   // Through the request path's parse and simdjson's own reader.
   const auto document = ward::detail::ParsedDocument::parse(
       R"( {"a" : [1, {"b":"x y"}, -7], "c":null, "d" : true} )", ward::Limits{}, "body");
@@ -278,7 +340,7 @@ TEST_CASE("a document written by the small tape writer reads like simdjson's", "
   CHECK(b.value() == "x y");
 }
 
-TEST_CASE("the small tape writer's string scans find the first byte a plain string cannot hold", "[small-tape]") {
+TEST_CASE("the direct tape writer's string scans find the first byte a plain string cannot hold", "[direct-tape]") {
   // Against a byte loop, on blocks that put the stopping byte at every offset of a block and mix
   // the byte kinds that stop (and borrows that could flag a later byte) before and after it.
   const auto stops = [](unsigned char c) { return c == '"' || c == '\\' || c < 0x20 || c >= 0x80; };

@@ -1,7 +1,10 @@
-#include "json/small_tape.hpp"
+#include "json/direct_tape.hpp"
 
+#include "json/decimal_number.hpp"
+
+#include <algorithm>
 #include <array>
-#include <cfloat>
+#include <bit>
 #include <cstdint>
 #include <cstring>
 
@@ -17,19 +20,6 @@ using simdjson::internal::tape_type;
 constexpr std::uint64_t tape_word(tape_type type, std::uint64_t payload) noexcept {
   return (std::uint64_t{static_cast<std::uint8_t>(type)} << 56) | payload;
 }
-
-/// Double arithmetic rounds each operation once, to double: not through a wider x87 register,
-/// and no division turned into a multiplication by a rounded reciprocal (-ffast-math).
-#if defined(__FAST_MATH__)
-constexpr bool exact_float_arithmetic = false;
-#else
-constexpr bool exact_float_arithmetic = FLT_EVAL_METHOD == 0;
-#endif
-
-/// 10^0 .. 10^22: every one exactly representable as a double.
-constexpr std::array<double, 23> exact_powers_of_ten{1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
-                                                     1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-                                                     1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
 bool is_json_space(char c) noexcept {
   constexpr std::uint64_t spaces = (1ULL << ' ') | (1ULL << '\t') | (1ULL << '\n') | (1ULL << '\r');
@@ -67,6 +57,31 @@ const char *find_unplain_sse2(const char *at) noexcept {
                                          _mm_cmplt_epi8(bytes, space));
     if (const int mask = _mm_movemask_epi8(unplain); mask != 0) return at + __builtin_ctz(static_cast<unsigned>(mask));
   }
+}
+#endif
+
+std::uint32_t digit_bits_words(const char *at) noexcept {
+  std::uint32_t bits = 0;
+  for (int word_index = 0; word_index < 4; ++word_index) {
+    const std::uint64_t not_digits = decimal::non_digit_bytes(decimal::load_word(at + 8 * word_index));
+    // 0x80 in each byte that is no digit, gathered into one bit per byte.
+    const auto gathered = static_cast<std::uint32_t>(((not_digits >> 7) * 0x0102040810204080ULL) >> 56);
+    bits |= (~gathered & 0xFFu) << (8 * word_index);
+  }
+  return bits;
+}
+
+#if defined(__SSE2__)
+std::uint32_t digit_bits_sse2(const char *at) noexcept {
+  const __m128i below_zero = _mm_set1_epi8('0' - 1);
+  const __m128i above_nine = _mm_set1_epi8('9' + 1);
+  const auto digits = [&](const char *from) {
+    const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i *>(from));
+    // Signed compares: bytes from 0x80 up are negative, below '0'.
+    return static_cast<std::uint32_t>(
+        _mm_movemask_epi8(_mm_and_si128(_mm_cmpgt_epi8(bytes, below_zero), _mm_cmplt_epi8(bytes, above_nine))));
+  };
+  return digits(at) | digits(at + 16) << 16;
 }
 #endif
 
@@ -193,6 +208,145 @@ const char *unescape(const char *at, std::uint8_t *&out) noexcept {
   }
 }
 
+/// A number as simdjson's tape holds it: the type word, then the value's word.
+struct TapeNumber {
+  std::uint64_t type_word;
+  std::uint64_t value_word;
+};
+
+/// Reads the common number at `at`: at most 19 digits, a fraction or none, no exponent, and
+/// ending within the 32 bytes after its sign. Returns where it ends, having set `number`, or
+/// null for any other text, number or not (read_any_number decides those).
+[[gnu::always_inline]] inline const char *read_common_number(const char *at, TapeNumber &number) noexcept {
+  const bool negative = *at == '-';
+  const char *const first = at + (negative ? 1 : 0);
+  // A set bit for each byte that is no digit, and for every byte past the 32 looked at.
+  const std::uint64_t stops = ~std::uint64_t{digit_bits(first)};
+  const auto integer_digits = static_cast<std::size_t>(std::countr_zero(stops));
+  // None (no number), more than 19, or a leading zero (JSON has one only alone).
+  if (integer_digits - 1 > 18 || (*first == '0' && integer_digits > 1)) return nullptr;
+  std::size_t length = integer_digits, fraction_digits = 0, dot = 32;
+  if (first[length] == '.') {
+    dot = length;
+    fraction_digits = static_cast<std::size_t>(std::countr_zero(stops >> (dot + 1)));
+    length += 1 + fraction_digits;
+    // None, too many, or the last byte looked at is a digit: the number may go on.
+    if (fraction_digits == 0 || length >= 32 || integer_digits + fraction_digits > 19) return nullptr;
+  }
+  if ((first[length] | 0x20) == 'e') return nullptr;
+  const std::size_t digits = integer_digits + fraction_digits;
+  std::uint64_t mantissa = decimal::digits_value(decimal::word_without(first, 0, dot), digits < 8 ? digits : 8);
+  if (digits > 8) {
+    const std::size_t second = digits < 16 ? digits - 8 : 8;
+    mantissa = mantissa * decimal::integer_powers_of_ten[second] +
+               decimal::digits_value(decimal::word_without(first, 1, dot), second);
+    if (digits > 16) {
+      const std::size_t third = digits - 16;
+      mantissa = mantissa * decimal::integer_powers_of_ten[third] +
+                 decimal::digits_value(decimal::word_without(first, 2, dot), third);
+    }
+  }
+  if (dot == 32) {
+    // simdjson 3.0 writes `-0` as an integer, later versions as -0.0: left to the installed one.
+    if (integer_digits > 18 || (negative && mantissa == 0)) return nullptr;
+    // -m as (m ^ -1) + 1, the sign without a branch.
+    const std::uint64_t sign_mask = std::uint64_t{0} - static_cast<std::uint64_t>(negative);
+    number = {tape_word(tape_type::INT64, 0), (mantissa ^ sign_mask) - sign_mask};
+  } else {
+    double value = 0;
+    if (!decimal::to_double(mantissa, -static_cast<int>(fraction_digits), negative, value)) return nullptr;
+    number = {tape_word(tape_type::DOUBLE, 0), std::bit_cast<std::uint64_t>(value)};
+  }
+  return first + length;
+}
+
+/// Reads any number at `at` a digit at a time (exponents, leading zeros, what read_common_number
+/// leaves): returns where it ends, having set `number`, or null for a number the writer does not
+/// convert (see write_direct_tape) or a text that is none.
+[[gnu::noinline]] const char *read_any_number(const char *at, TapeNumber &number) noexcept {
+  const bool negative = *at == '-';
+  const char *scan = at + (negative ? 1 : 0);
+  const auto digits = [&](std::uint64_t &into) {
+    const char *const first = scan;
+    while (static_cast<unsigned>(*scan - '0') < 10) into = into * 10 + static_cast<std::uint64_t>(*scan++ - '0');
+    return static_cast<std::size_t>(scan - first);
+  };
+  const char *const first = scan;
+  std::uint64_t mantissa = 0; // every digit, the fraction's too; exact while there are at most 19
+  const std::size_t integer_digits = digits(mantissa);
+  // A leading zero is JSON only alone.
+  if (integer_digits == 0 || (*first == '0' && integer_digits > 1)) return nullptr;
+  if (*scan != '.' && (*scan | 0x20) != 'e') {
+    // simdjson 3.0 writes `-0` as an integer, later versions as -0.0: left to the installed one.
+    if (integer_digits > 18 || (negative && mantissa == 0)) return nullptr;
+    const std::int64_t value = negative ? -static_cast<std::int64_t>(mantissa) : static_cast<std::int64_t>(mantissa);
+    number = {tape_word(tape_type::INT64, 0), static_cast<std::uint64_t>(value)};
+    return scan; // what follows is judged after the value: only a separator lets it end here
+  }
+  std::size_t fraction_digits = 0;
+  if (*scan == '.') {
+    ++scan;
+    fraction_digits = digits(mantissa);
+    if (fraction_digits == 0) return nullptr;
+  }
+  std::int64_t exponent = 0;
+  if ((*scan | 0x20) == 'e') {
+    ++scan;
+    const bool negative_exponent = *scan == '-';
+    if (*scan == '-' || *scan == '+') ++scan;
+    std::uint64_t magnitude = 0;
+    const std::size_t exponent_digits = digits(magnitude);
+    if (exponent_digits == 0 || exponent_digits > 4) return nullptr; // beyond the table anyway
+    exponent = negative_exponent ? -static_cast<std::int64_t>(magnitude) : static_cast<std::int64_t>(magnitude);
+  }
+  // Zeros before the first other digit (`0.000123`) do not count against the 19 a word holds.
+  std::size_t leading_zeros = 0;
+  for (const char *digit = first; *digit == '0' || *digit == '.'; ++digit) leading_zeros += *digit == '0' ? 1 : 0;
+  double value = 0;
+  if (integer_digits + fraction_digits - leading_zeros > 19 ||
+      !decimal::to_double(mantissa, static_cast<int>(exponent - static_cast<std::int64_t>(fraction_digits)), negative,
+                          value))
+    return nullptr;
+  number = {tape_word(tape_type::DOUBLE, 0), std::bit_cast<std::uint64_t>(value)};
+  return scan;
+}
+
+/// read_common_number for a number outside an array (a member's value): out of line, so the
+/// writer has the one copy of it, in its array loop, inline.
+[[gnu::noinline]] const char *read_common_number_outlined(const char *at, TapeNumber &number) noexcept {
+  return read_common_number(at, number);
+}
+
+/// Where a run of numbers in an array ended: `at` after the last number written (or at one
+/// read_common_number refused, `stopped` then), `next` after its tape words, and how many commas
+/// it crossed.
+struct NumberRun {
+  const char *at;
+  std::uint64_t *next;
+  std::uint32_t commas;
+  bool stopped;
+};
+
+/// Writes the numbers of an array starting at `at`, as long as a comma and the next number
+/// follow each other directly: the loop that fills large documents. Out of line, with its state
+/// in registers; the writer calls it once per run.
+[[gnu::noinline]] NumberRun write_numbers(const char *at, std::uint64_t *next) noexcept {
+  std::uint32_t commas = 0;
+  for (;;) {
+    TapeNumber parsed;
+    const char *const after = read_common_number(at, parsed);
+    if (after == nullptr) [[unlikely]]
+      return {at, next, commas, true};
+    next[0] = parsed.type_word;
+    next[1] = parsed.value_word;
+    next += 2;
+    at = after;
+    if (*at != ',' || (static_cast<unsigned>(at[1] - '0') >= 10 && at[1] != '-')) return {at, next, commas, false};
+    ++at;
+    ++commas;
+  }
+}
+
 /// The writer proper. One function with everything in locals: members reached through `this`
 /// would be reloaded after every byte stored into the string buffer (a byte store may alias
 /// anything), which more than doubled its instructions.
@@ -204,10 +358,10 @@ bool write_tape(const char *at, const char *const end, std::uint64_t *const tape
     std::uint32_t count;
     bool is_object;
   };
-  std::array<Scope, small_tape_max_depth> scopes;
+  std::array<Scope, direct_tape_max_depth> scopes;
   std::size_t depth = 0;
   // A container may open at level depth + 1 while that level is below this.
-  const std::size_t level_limit = max_depth < small_tape_max_depth + 1 ? max_depth : small_tape_max_depth + 1;
+  const std::size_t level_limit = max_depth < direct_tape_max_depth + 1 ? max_depth : direct_tape_max_depth + 1;
   std::uint64_t *next = tape + 1; // tape[0], the root word, is written last
   std::uint8_t *next_string = strings;
 
@@ -235,66 +389,26 @@ bool write_tape(const char *at, const char *const end, std::uint64_t *const tape
     next_string = out + 1;
     return true;
   };
-  // The number starting at `at`.
+  // One digit before a separator: the usual small argument, written without the word arithmetic.
+  const auto one_digit = [&] {
+    const auto digit = static_cast<unsigned>(at[0] - '0');
+    if (digit >= 10 || static_cast<unsigned>(at[1] - '0') < 10 || at[1] == '.' || (at[1] | 0x20) == 'e') return false;
+    *next++ = tape_word(tape_type::INT64, 0);
+    *next++ = digit;
+    ++at;
+    return true;
+  };
+  // Any other number starting at `at` (a member's value): the common ones by
+  // read_common_number, any other by read_any_number.
   const auto number = [&] {
-    // One digit before a separator: the usual small argument, without the digit loops.
-    if (const auto digit = static_cast<unsigned>(at[0] - '0'); digit < 10 && static_cast<unsigned>(at[1] - '0') >= 10 &&
-                                                               at[1] != '.' && (at[1] | 0x20) != 'e') {
-      *next++ = tape_word(tape_type::INT64, 0);
-      *next++ = digit;
-      ++at;
-      return true;
-    }
-    const bool negative = *at == '-';
-    const char *scan = at + (negative ? 1 : 0);
-    const auto digits = [&](std::uint64_t &into) {
-      const char *const first = scan;
-      while (static_cast<unsigned>(*scan - '0') < 10) into = into * 10 + static_cast<std::uint64_t>(*scan++ - '0');
-      return static_cast<std::size_t>(scan - first);
-    };
-    const char *const first = scan;
-    std::uint64_t mantissa = 0; // every digit, the fraction's too; exact while there are at most 19
-    const std::size_t integer_digits = digits(mantissa);
-    // A leading zero is JSON only alone.
-    if (integer_digits == 0 || (*first == '0' && integer_digits > 1)) return false;
-    if (*scan != '.' && (*scan | 0x20) != 'e') {
-      // simdjson 3.0 writes `-0` as an integer, later versions as -0.0: left to the installed one.
-      if (integer_digits > 18 || (negative && mantissa == 0)) return false;
-      const std::int64_t value = negative ? -static_cast<std::int64_t>(mantissa) : static_cast<std::int64_t>(mantissa);
-      *next++ = tape_word(tape_type::INT64, 0);
-      std::memcpy(next++, &value, sizeof value);
-      at = scan; // what follows is judged after the value: only a separator lets it end here
-      return true;
-    }
-    std::size_t fraction_digits = 0;
-    if (*scan == '.') {
-      ++scan;
-      fraction_digits = digits(mantissa);
-      if (fraction_digits == 0) return false;
-    }
-    std::int64_t exponent = 0;
-    if ((*scan | 0x20) == 'e') {
-      ++scan;
-      const bool negative_exponent = *scan == '-';
-      if (*scan == '-' || *scan == '+') ++scan;
-      std::uint64_t magnitude = 0;
-      const std::size_t exponent_digits = digits(magnitude);
-      if (exponent_digits == 0 || exponent_digits > 4) return false; // beyond the exact range anyway
-      exponent = negative_exponent ? -static_cast<std::int64_t>(magnitude) : static_cast<std::int64_t>(magnitude);
-    }
-    // Clinger's exact case: a mantissa below 2^53 times or divided by a power of ten up to 10^22
-    // (both exact doubles) is rounded once, correctly, as simdjson's own conversion rounds.
-    const std::int64_t power = exponent - static_cast<std::int64_t>(fraction_digits);
-    if (!exact_float_arithmetic || integer_digits + fraction_digits > 19 || mantissa > (std::uint64_t{1} << 53) ||
-        power < -22 || power > 22)
-      return false;
-    double value = static_cast<double>(mantissa);
-    value = power < 0 ? value / exact_powers_of_ten[static_cast<std::size_t>(-power)]
-                      : value * exact_powers_of_ten[static_cast<std::size_t>(power)];
-    if (negative) value = -value;
-    *next++ = tape_word(tape_type::DOUBLE, 0);
-    std::memcpy(next++, &value, sizeof value);
-    at = scan;
+    TapeNumber parsed;
+    const char *after = read_common_number_outlined(at, parsed);
+    if (after == nullptr) [[unlikely]]
+      after = read_any_number(at, parsed);
+    if (after == nullptr) return false;
+    *next++ = parsed.type_word;
+    *next++ = parsed.value_word;
+    at = after;
     return true;
   };
   const auto literal = [&](std::string_view spelling, tape_type type) {
@@ -308,8 +422,10 @@ bool write_tape(const char *at, const char *const end, std::uint64_t *const tape
     const auto start_index = static_cast<std::uint64_t>(scope.start - tape);
     *next++ = tape_word(scope.is_object ? tape_type::END_OBJECT : tape_type::END_ARRAY, start_index);
     const auto after_index = static_cast<std::uint64_t>(next - tape);
+    // simdjson's tape holds 24 bits of count, saturated (a reader then counts the elements).
+    const std::uint64_t count = std::min<std::uint64_t>(scope.count, simdjson::internal::JSON_COUNT_MASK);
     *scope.start = tape_word(scope.is_object ? tape_type::START_OBJECT : tape_type::START_ARRAY,
-                             after_index | (std::uint64_t{scope.count} << 32));
+                             after_index | (count << 32));
   };
 
   skip_space();
@@ -346,8 +462,29 @@ value: // `at` is at a value, space skipped
     if (!literal("null", tape_type::NULL_VALUE)) return false;
     goto after_value;
   default:
+    if (one_digit()) goto after_value;
+    if (!scopes[depth - 1].is_object) goto numbers; // the root is a container: depth is at least 1
     if (!number()) return false;
     goto after_value;
+  }
+
+numbers: // `at` is at an element of the innermost scope, an array, and not at a string, literal or container
+  for (;;) {
+    const NumberRun run = write_numbers(at, next);
+    at = run.at;
+    next = run.next;
+    scopes[depth - 1].count += run.commas;
+    if (!run.stopped) goto after_value;
+    // A number read_common_number does not take, or no number at all.
+    TapeNumber parsed;
+    const char *const after = read_any_number(at, parsed);
+    if (after == nullptr) return false;
+    *next++ = parsed.type_word;
+    *next++ = parsed.value_word;
+    at = after;
+    if (*at != ',' || (static_cast<unsigned>(at[1] - '0') >= 10 && at[1] != '-')) goto after_value;
+    ++at;
+    ++scopes[depth - 1].count;
   }
 
 key: // `at` is where a member's key must start
@@ -384,8 +521,8 @@ after_value: // a value ended at `at`
 
 } // namespace
 
-bool write_small_tape(std::string_view text, simdjson::dom::document &document, std::size_t max_depth) noexcept {
-  if (text.size() > small_tape_max_bytes || text.size() > document.capacity()) return false;
+bool write_direct_tape(std::string_view text, simdjson::dom::document &document, std::size_t max_depth) noexcept {
+  if (text.size() > document.capacity()) return false;
   const char *const end = text.data() + text.size();
   if (*end != '\0') return false; // the sentinel every scan relies on
   return write_tape(text.data(), end, document.tape.get(), document.string_buf.get(), max_depth);

@@ -1,6 +1,6 @@
-// write_small_tape against simdjson: a text it writes must get exactly simdjson's tape and
+// write_direct_tape against simdjson: a text it writes must get exactly simdjson's tape and
 // strings. The first byte chooses the parser's depth limit, the rest is the text.
-#include "small_tape_oracle.hpp"
+#include "direct_tape_oracle.hpp"
 
 #include <array>
 #include <cstddef>
@@ -34,9 +34,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
   if (size < 1 || size > 2048) return 0;
   const std::size_t max_depth = 1 + data[0] % 40;
   const std::string_view text(reinterpret_cast<const char *>(data + 1), size - 1);
-  const auto outcome = ward_test::compare_small_tape(text, max_depth);
-  if (outcome == ward_test::SmallTapeOutcome::mismatch) {
-    std::fprintf(stderr, "write_small_tape differs from simdjson (max_depth %zu): %.*s\n", max_depth,
+  const auto outcome = ward_test::compare_direct_tape(text, max_depth);
+  if (outcome == ward_test::TapeOutcome::mismatch) {
+    std::fprintf(stderr, "write_direct_tape differs from simdjson (max_depth %zu): %.*s\n", max_depth,
                  static_cast<int>(text.size()), text.data());
     std::abort();
   }

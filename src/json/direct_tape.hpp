@@ -1,0 +1,69 @@
+#pragma once
+// simdjson's DOM tape, written directly in one pass over the text, for documents of any size:
+// for the small ones most requests carry (`{"a":1,"b":2}`), simdjson's two stages spend most of
+// their ~850 instructions on setup rather than on the text; for the large ones, arrays of numbers
+// above all, its number conversion is the cost, and this writer's (digits a word at a time,
+// Eisel and Lemire's product where Clinger's exact case ends) is about twice as fast.
+
+#include <simdjson.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+namespace ward::detail {
+
+/// Bytes readable past a text's end that write_direct_tape needs (simdjson's padding is more).
+inline constexpr std::size_t direct_tape_padding = 32;
+static_assert(direct_tape_padding <= simdjson::SIMDJSON_PADDING);
+
+/// The deepest nesting write_direct_tape takes (the root object or array is level 1).
+inline constexpr std::size_t direct_tape_max_depth = 32;
+
+/// Writes into `document` exactly the tape and string buffer simdjson's DOM parser writes for
+/// `text`, and returns true, when `text` is common JSON:
+/// - an object or an array at its root;
+/// - strings of UTF-8 (RFC 3629) with JSON's escapes (`\uD83D\uDE00` pairs included);
+/// - integers of at most 18 digits, `-0` excepted (simdjson versions differ on it);
+/// - other numbers with at most 19 significant digits and a value m * 10^p with p in -27 .. 55
+///   (the `decimal` conversions: correctly rounded, ties to even, as simdjson's own conversion);
+/// - `true`, `false`, `null`, and JSON whitespace between tokens;
+/// - nesting at most direct_tape_max_depth and less than `max_depth`, the parser's own limit
+///   (simdjson refuses a container at level `max_depth`).
+/// Returns false for every other text, valid JSON or not, having written an unspecified part of
+/// `document`: the caller then hands the text to simdjson, which decides. So a text accepted here
+/// is one simdjson accepts, with the same tape (tests/cpp/direct_tape_test.cpp and the fuzz target
+/// fuzz_direct_tape compare the two). `document` must be allocated; a text longer than its
+/// capacity() is refused.
+///
+/// `text` must be padded: followed in memory by a NUL byte, then by at least
+/// direct_tape_padding - 1 more readable bytes. The NUL ends every scan without a bounds check,
+/// and strings are read and copied in whole words.
+bool write_direct_tape(std::string_view text, simdjson::dom::document &document, std::size_t max_depth) noexcept;
+
+// The string scan, exposed for its tests: each returns the first byte at or after `at` that a
+// plain string cannot hold as it is ('"', '\\', a control character, a byte from 0x80 up), reading
+// whole 8- or 16-byte blocks (the text's padding makes them readable). write_direct_tape uses
+// find_unplain, the SSE2 one where the target has SSE2 (every x86-64), the word one elsewhere.
+const char *find_unplain_words(const char *at) noexcept;
+/// The top bit of each byte of `word` that a plain string cannot hold; only the lowest is exact
+/// (a borrow may flag bytes above it), which is all a scan needs.
+std::uint64_t unplain_bytes(std::uint64_t word) noexcept;
+#if defined(__SSE2__)
+const char *find_unplain_sse2(const char *at) noexcept;
+inline const char *find_unplain(const char *at) noexcept { return find_unplain_sse2(at); }
+#else
+inline const char *find_unplain(const char *at) noexcept { return find_unplain_words(at); }
+#endif
+
+// The number scan, exposed for its tests: bit i of the result is set when the byte at `at + i`
+// (0 <= i < 32) is an ASCII digit. write_direct_tape uses digit_bits: SSE2 where the target has it.
+std::uint32_t digit_bits_words(const char *at) noexcept;
+#if defined(__SSE2__)
+std::uint32_t digit_bits_sse2(const char *at) noexcept;
+inline std::uint32_t digit_bits(const char *at) noexcept { return digit_bits_sse2(at); }
+#else
+inline std::uint32_t digit_bits(const char *at) noexcept { return digit_bits_words(at); }
+#endif
+
+} // namespace ward::detail
