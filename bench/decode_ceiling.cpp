@@ -1,8 +1,9 @@
 // How fast can anything turn the decode benchmark's bodies into std::vector<double> on this
-// machine? ward's decode goes through simdjson's DOM parse; this program measures the other ways
-// a validating decoder could take, outside ward, on the same text (bench_support.hpp's
-// values_body), so ward's number can be read against the machine's ceiling:
-//   - simdjson DOM: parse + copy (what ward does, without the invoke around it);
+// machine? ward's decode writes simdjson's DOM tape itself (src/json/direct_tape.cpp); this
+// program measures the other ways a validating decoder could take, outside ward, on the same
+// text (bench_support.hpp's values_body), so ward's number can be read against the machine's
+// ceiling:
+//   - simdjson DOM: parse + copy (what ward did before it wrote the tape itself);
 //   - simdjson On-Demand: no tape, numbers parsed once, straight into the vector (On-Demand is
 //     compiled into the caller with the caller's target; this program is built for haswell so
 //     it gets simdjson's AVX2 kernel, as the DOM parse does by run-time dispatch);

@@ -96,9 +96,9 @@ inline bool parser_fits(const ParserSlot &slot, std::size_t size, std::size_t de
   }
 }
 
-/// Parses `text` with the parser of `slot`, which must fit it (parser_fits). A small plain text
-/// gets its tape written directly (write_direct_tape); any other is
-/// copied into the slot's padded buffer and handed to simdjson's parser implementation, which
+/// Parses `text` with the parser of `slot`, which must fit it (parser_fits). The text is copied
+/// into the slot's padded buffer; common JSON of any size gets its tape written directly
+/// (write_direct_tape), any other text is handed to simdjson's parser implementation, which
 /// is what dom::parser::parse does after checking capacities and buffers that parser_fits and
 /// prepare_parser already guarantee. (`implementation` and `doc` are public members of
 /// dom::parser, marked private in its documentation; a simdjson that drops them fails to

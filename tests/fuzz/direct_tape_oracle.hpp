@@ -32,7 +32,10 @@ inline TapeImage image_of(const simdjson::dom::document &document) {
   const std::uint64_t *tape = document.tape.get();
   const std::size_t words = tape[0] & simdjson::internal::JSON_VALUE_MASK;
   image.tape.assign(tape, tape + words);
-  for (const std::uint64_t word : image.tape) {
+  for (std::size_t i = 0; i < image.tape.size(); ++i) {
+    const std::uint64_t word = image.tape[i];
+    // A number's value is the word after its type word, and any 64 bits: not a type word.
+    if (const auto type = word >> 56; type == 'l' || type == 'u' || type == 'd') ++i;
     if ((word >> 56) != '"') continue;
     const std::uint64_t offset = word & simdjson::internal::JSON_VALUE_MASK;
     std::uint32_t length = 0;
