@@ -214,6 +214,21 @@ struct TapeNumber {
   std::uint64_t value_word;
 };
 
+constexpr std::uint64_t max_int64 = 0x7FFFFFFFFFFFFFFFULL;
+
+/// The integer of `magnitude` and sign as simdjson's tape holds it: a signed 64-bit word, or an
+/// unsigned one above INT64_MAX. False for what the writer leaves to simdjson: below INT64_MIN
+/// (simdjson refuses it), and `-0` (simdjson 3.0 writes an integer, later versions -0.0).
+[[gnu::always_inline]] inline bool integer_number(std::uint64_t magnitude, bool negative, TapeNumber &number) noexcept {
+  if (negative) {
+    if (magnitude == 0 || magnitude > max_int64 + 1) return false;
+    number = {tape_word(tape_type::INT64, 0), ~magnitude + 1};
+  } else {
+    number = {tape_word(magnitude > max_int64 ? tape_type::UINT64 : tape_type::INT64, 0), magnitude};
+  }
+  return true;
+}
+
 /// Reads the common number at `at`: at most 19 digits, a fraction or none, no exponent, and
 /// ending within the 32 bytes after its sign. Returns where it ends, having set `number`, or
 /// null for any other text, number or not (read_any_number decides those).
@@ -247,11 +262,7 @@ struct TapeNumber {
     }
   }
   if (dot == 32) {
-    // simdjson 3.0 writes `-0` as an integer, later versions as -0.0: left to the installed one.
-    if (integer_digits > 18 || (negative && mantissa == 0)) return nullptr;
-    // -m as (m ^ -1) + 1, the sign without a branch.
-    const std::uint64_t sign_mask = std::uint64_t{0} - static_cast<std::uint64_t>(negative);
-    number = {tape_word(tape_type::INT64, 0), (mantissa ^ sign_mask) - sign_mask};
+    if (!integer_number(mantissa, negative, number)) return nullptr;
   } else {
     double value = 0;
     if (!decimal::to_double(mantissa, -static_cast<int>(fraction_digits), negative, value)) return nullptr;
@@ -277,10 +288,10 @@ struct TapeNumber {
   // A leading zero is JSON only alone.
   if (integer_digits == 0 || (*first == '0' && integer_digits > 1)) return nullptr;
   if (*scan != '.' && (*scan | 0x20) != 'e') {
-    // simdjson 3.0 writes `-0` as an integer, later versions as -0.0: left to the installed one.
-    if (integer_digits > 18 || (negative && mantissa == 0)) return nullptr;
-    const std::int64_t value = negative ? -static_cast<std::int64_t>(mantissa) : static_cast<std::int64_t>(mantissa);
-    number = {tape_word(tape_type::INT64, 0), static_cast<std::uint64_t>(value)};
+    // Twenty digits wrapped around 2^64 unless they start with 1 and stayed above 2^63 (the
+    // uint64_t range ends at 18446744073709551615); more are beyond it.
+    const bool exact = integer_digits <= 19 || (integer_digits == 20 && *first == '1' && mantissa > max_int64);
+    if (!exact || !integer_number(mantissa, negative, number)) return nullptr;
     return scan; // what follows is judged after the value: only a separator lets it end here
   }
   std::size_t fraction_digits = 0;

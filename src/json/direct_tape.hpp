@@ -24,7 +24,7 @@ inline constexpr std::size_t direct_tape_max_depth = 32;
 /// `text`, and returns true, when `text` is common JSON:
 /// - an object or an array at its root;
 /// - strings of UTF-8 (RFC 3629) with JSON's escapes (`\uD83D\uDE00` pairs included);
-/// - integers of at most 18 digits, `-0` excepted (simdjson versions differ on it);
+/// - integers from INT64_MIN to UINT64_MAX, `-0` excepted (simdjson versions differ on it);
 /// - other numbers with at most 19 significant digits and a value m * 10^p with p in -27 .. 55
 ///   (the `decimal` conversions: correctly rounded, ties to even, as simdjson's own conversion);
 /// - `true`, `false`, `null`, and JSON whitespace between tokens;
