@@ -362,8 +362,9 @@ struct NumberRun {
 /// would be reloaded after every byte stored into the string buffer (a byte store may alias
 /// anything), which more than doubled its instructions.
 /// `end` points at a NUL byte, which no token can take, so no scan needs to check for the end.
+template <bool measure>
 bool write_tape(const char *at, const char *const end, std::uint64_t *const tape, std::uint8_t *const strings,
-                std::size_t max_depth) noexcept {
+                std::size_t max_depth, TapeExtent &extent) noexcept {
   struct Scope {
     std::uint64_t *start; ///< the '{' or '[' word, written when the scope closes
     std::uint32_t count;
@@ -396,6 +397,7 @@ bool write_tape(const char *at, const char *const end, std::uint64_t *const tape
     const auto length = static_cast<std::uint32_t>(out - (length_at + sizeof(std::uint32_t)));
     *next++ = tape_word(tape_type::STRING, static_cast<std::uint64_t>(length_at - strings));
     std::memcpy(length_at, &length, sizeof length);
+    if constexpr (measure) extent.longest_string = std::max<std::uint64_t>(extent.longest_string, length);
     *out = 0;
     next_string = out + 1;
     return true;
@@ -430,6 +432,10 @@ bool write_tape(const char *at, const char *const end, std::uint64_t *const tape
   };
   const auto close = [&] {
     const Scope &scope = scopes[--depth];
+    if constexpr (measure) {
+      std::uint32_t &most = scope.is_object ? extent.most_members : extent.most_elements;
+      most = std::max(most, scope.count);
+    }
     const auto start_index = static_cast<std::uint64_t>(scope.start - tape);
     *next++ = tape_word(scope.is_object ? tape_type::END_OBJECT : tape_type::END_ARRAY, start_index);
     const auto after_index = static_cast<std::uint64_t>(next - tape);
@@ -532,11 +538,28 @@ after_value: // a value ended at `at`
 
 } // namespace
 
-bool write_direct_tape(std::string_view text, simdjson::dom::document &document, std::size_t max_depth) noexcept {
+namespace {
+
+template <bool measure>
+bool write_padded_text(std::string_view text, simdjson::dom::document &document, std::size_t max_depth,
+                       TapeExtent &extent) noexcept {
   if (text.size() > document.capacity()) return false;
   const char *const end = text.data() + text.size();
   if (*end != '\0') return false; // the sentinel every scan relies on
-  return write_tape(text.data(), end, document.tape.get(), document.string_buf.get(), max_depth);
+  return write_tape<measure>(text.data(), end, document.tape.get(), document.string_buf.get(), max_depth, extent);
+}
+
+} // namespace
+
+bool write_direct_tape(std::string_view text, simdjson::dom::document &document, std::size_t max_depth) noexcept {
+  TapeExtent unmeasured;
+  return write_padded_text<false>(text, document, max_depth, unmeasured);
+}
+
+bool write_direct_tape(std::string_view text, simdjson::dom::document &document, std::size_t max_depth,
+                       TapeExtent &extent) noexcept {
+  extent = TapeExtent{};
+  return write_padded_text<true>(text, document, max_depth, extent);
 }
 
 } // namespace ward::detail

@@ -20,6 +20,14 @@ static_assert(direct_tape_padding <= simdjson::SIMDJSON_PADDING);
 /// The deepest nesting write_direct_tape takes (the root object or array is level 1).
 inline constexpr std::size_t direct_tape_max_depth = 32;
 
+/// The largest of each thing ward's limits bound, in a document write_direct_tape wrote: what the
+/// limits check would otherwise find by walking the tape.
+struct TapeExtent {
+  std::uint64_t longest_string = 0; ///< bytes after unescaping, keys included
+  std::uint32_t most_elements = 0;  ///< of any array (exact: the tape's own count saturates)
+  std::uint32_t most_members = 0;   ///< of any object
+};
+
 /// Writes into `document` exactly the tape and string buffer simdjson's DOM parser writes for
 /// `text`, and returns true, when `text` is common JSON:
 /// - an object or an array at its root;
@@ -39,7 +47,13 @@ inline constexpr std::size_t direct_tape_max_depth = 32;
 /// `text` must be padded: followed in memory by a NUL byte, then by at least
 /// direct_tape_padding - 1 more readable bytes. The NUL ends every scan without a bounds check,
 /// and strings are read and copied in whole words.
+///
 bool write_direct_tape(std::string_view text, simdjson::dom::document &document, std::size_t max_depth) noexcept;
+
+/// As write_direct_tape, measuring the document's extent as it is written (a few instructions per
+/// string and container, which the small documents that cannot break a limit do without).
+bool write_direct_tape(std::string_view text, simdjson::dom::document &document, std::size_t max_depth,
+                       TapeExtent &extent) noexcept;
 
 // The string scan, exposed for its tests: each returns the first byte at or after `at` that a
 // plain string cannot hold as it is ('"', '\\', a control character, a byte from 0x80 up), reading

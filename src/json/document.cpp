@@ -268,14 +268,25 @@ result<void> ParsedDocument::parse_into(ParsedDocument &lease, std::string_view 
   }
 
   simdjson::dom::element root;
-  if (const auto parse_error = parsers::parse_on(*entry, text, root); parse_error != simdjson::SUCCESS) [[unlikely]] {
+  // A text large enough to break a limit is measured as it is written, so the tape need not be
+  // walked again when its extent is within the limits.
+  const bool may_break_limits = !fits_limits_by_size(text.size(), limits);
+  TapeExtent extent;
+  bool measured = false;
+  if (const auto parse_error =
+          parsers::parse_on(*entry, text, root, may_break_limits ? &extent : nullptr, &measured);
+      parse_error != simdjson::SUCCESS) [[unlikely]] {
     release_parsers_from(stack, slot);
     return parse_failure(parse_error, limits, what);
   }
 
   stack.in_use = slot + 1;
   lease = ParsedDocument(&stack, slot, root);
-  if (!fits_limits_by_size(text.size(), limits)) {
+  const bool within_limits = measured && extent.longest_string <= limits.max_string_bytes &&
+                             extent.most_elements <= limits.max_array_length &&
+                             extent.most_members <= limits.max_object_keys;
+  if (may_break_limits && !within_limits) {
+    // The walk decides (and names the first value over a limit).
     if (auto checked = check_limits(root, limits); !checked) {
       lease.release(); // gives the parser back
       return std::move(checked).assume_error();

@@ -103,13 +103,20 @@ inline bool parser_fits(const ParserSlot &slot, std::size_t size, std::size_t de
 /// prepare_parser already guarantee. (`implementation` and `doc` are public members of
 /// dom::parser, marked private in its documentation; a simdjson that drops them fails to
 /// compile here rather than misbehaving.)
+///
+/// With `extent`, a text the writer takes has its extent measured, and `*measured` says whether
+/// it was (simdjson's parse measures nothing).
 [[gnu::always_inline]] inline simdjson::error_code parse_on(ParserSlot &slot, std::string_view text,
-                                                            simdjson::dom::element &root) noexcept {
+                                                            simdjson::dom::element &root, TapeExtent *extent = nullptr,
+                                                            bool *measured = nullptr) noexcept {
   simdjson::dom::parser &parser = *slot.parser;
   char *const padded = slot.padded.get();
   copy_text(padded, text);
   padded[text.size()] = '\0'; // write_direct_tape's sentinel; simdjson reads no padding byte as text
-  if (!write_direct_tape({padded, text.size()}, parser.doc, slot.depth)) {
+  const bool written = extent != nullptr ? write_direct_tape({padded, text.size()}, parser.doc, slot.depth, *extent)
+                                         : write_direct_tape({padded, text.size()}, parser.doc, slot.depth);
+  if (measured != nullptr) *measured = written;
+  if (!written) {
     const simdjson::error_code error =
         parser.implementation->parse(reinterpret_cast<const std::uint8_t *>(padded), text.size(), parser.doc);
     if (error != simdjson::SUCCESS) [[unlikely]]

@@ -46,6 +46,22 @@ inline TapeImage image_of(const simdjson::dom::document &document) {
   return image;
 }
 
+/// The extent of a document as its tape shows it, counts saturated as the tape saturates them.
+inline ward::detail::TapeExtent extent_of(const TapeImage &image) {
+  ward::detail::TapeExtent extent;
+  for (const auto &[offset, stored] : image.strings)
+    extent.longest_string = std::max<std::uint64_t>(extent.longest_string, stored.size() - sizeof(std::uint32_t) - 1);
+  for (std::size_t i = 0; i < image.tape.size(); ++i) {
+    const std::uint64_t word = image.tape[i];
+    const auto type = word >> 56;
+    if (type == 'l' || type == 'u' || type == 'd') ++i; // the value word
+    const auto count = static_cast<std::uint32_t>((word >> 32) & simdjson::internal::JSON_COUNT_MASK);
+    if (type == '[') extent.most_elements = std::max(extent.most_elements, count);
+    if (type == '{') extent.most_members = std::max(extent.most_members, count);
+  }
+  return extent;
+}
+
 /// simdjson's parse of `text` with a parser of `max_depth`, or nothing if simdjson refuses it.
 inline std::optional<TapeImage> simdjson_tape(std::string_view text, std::size_t max_depth) {
   simdjson::dom::parser parser;
@@ -55,9 +71,11 @@ inline std::optional<TapeImage> simdjson_tape(std::string_view text, std::size_t
   return image_of(parser.doc);
 }
 
-/// write_direct_tape's tape for `text`, or nothing if it declines. The buffers start dirty, as a
-/// reused parser's are.
-inline std::optional<TapeImage> direct_tape(std::string_view text, std::size_t max_depth) {
+/// write_direct_tape's tape for `text`, or nothing if it declines, with the extent it measured
+/// (counts saturated as the tape's). The buffers start dirty, as a reused parser's are. With
+/// `measured`, the measuring writer runs; without, the plain one.
+inline std::optional<TapeImage> direct_tape(std::string_view text, std::size_t max_depth,
+                                            ward::detail::TapeExtent *measured = nullptr) {
   simdjson::dom::document document;
   if (document.allocate(std::max<std::size_t>(text.size(), 64)) != simdjson::SUCCESS) return std::nullopt;
   std::memset(document.tape.get(), 0xA5, (std::max<std::size_t>(text.size(), 64) + 3) * sizeof(std::uint64_t));
@@ -66,20 +84,38 @@ inline std::optional<TapeImage> direct_tape(std::string_view text, std::size_t m
   std::string padded(text);
   padded += '\0';
   for (std::size_t i = 1; i < ward::detail::direct_tape_padding; ++i) padded += "1\"]}"[i % 4];
-  if (!ward::detail::write_direct_tape(std::string_view(padded.data(), text.size()), document, max_depth))
+  ward::detail::TapeExtent extent;
+  const std::string_view padded_text(padded.data(), text.size());
+  if (measured != nullptr ? !ward::detail::write_direct_tape(padded_text, document, max_depth, extent)
+                          : !ward::detail::write_direct_tape(padded_text, document, max_depth))
     return std::nullopt;
+  if (measured != nullptr) {
+    *measured = extent;
+    measured->most_elements = std::min(extent.most_elements, simdjson::internal::JSON_COUNT_MASK);
+    measured->most_members = std::min(extent.most_members, simdjson::internal::JSON_COUNT_MASK);
+  }
   return image_of(document);
 }
 
-/// How one text went: declined (simdjson decides), or written and identical to simdjson's. A
-/// text written differently, or written where simdjson refuses it, is `mismatch`.
+/// How one text went: declined (simdjson decides), or written and identical to simdjson's, with
+/// the extent simdjson's tape shows. A text written differently or measured wrongly, or written
+/// where simdjson refuses it, is `mismatch`.
 enum class TapeOutcome { declined_valid, declined_invalid, written, mismatch };
 
 inline TapeOutcome compare_direct_tape(std::string_view text, std::size_t max_depth) {
   const auto expected = simdjson_tape(text, max_depth);
-  const auto written = direct_tape(text, max_depth);
+  ward::detail::TapeExtent measured;
+  const auto written = direct_tape(text, max_depth, &measured);
+  const auto written_unmeasured = direct_tape(text, max_depth);
+  if (written.has_value() != written_unmeasured.has_value() || (written && *written != *written_unmeasured))
+    return TapeOutcome::mismatch; // measuring changes nothing else
   if (!written) return expected ? TapeOutcome::declined_valid : TapeOutcome::declined_invalid;
-  return expected && *expected == *written ? TapeOutcome::written : TapeOutcome::mismatch;
+  if (!expected || *expected != *written) return TapeOutcome::mismatch;
+  const auto shown = extent_of(*expected);
+  return measured.longest_string == shown.longest_string && measured.most_elements == shown.most_elements &&
+                 measured.most_members == shown.most_members
+             ? TapeOutcome::written
+             : TapeOutcome::mismatch;
 }
 
 } // namespace ward_test
