@@ -60,6 +60,26 @@ const char *find_unplain_sse2(const char *at) noexcept {
 }
 #endif
 
+const char *find_non_space_bytes(const char *at) noexcept {
+  while (is_json_space(*at)) ++at;
+  return at;
+}
+
+#if defined(__SSE2__)
+const char *find_non_space_sse2(const char *at) noexcept {
+  const __m128i space = _mm_set1_epi8(' '), tab = _mm_set1_epi8('\t'), line_feed = _mm_set1_epi8('\n'),
+                carriage_return = _mm_set1_epi8('\r');
+  for (;; at += 16) {
+    const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i *>(at));
+    const __m128i spaces = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(bytes, space), _mm_cmpeq_epi8(bytes, tab)),
+                                        _mm_or_si128(_mm_cmpeq_epi8(bytes, line_feed), _mm_cmpeq_epi8(bytes, carriage_return)));
+    // The NUL after the text is no space, so the scan ends there at the latest.
+    if (const unsigned others = ~static_cast<unsigned>(_mm_movemask_epi8(spaces)) & 0xFFFFu; others != 0)
+      return at + __builtin_ctz(others);
+  }
+}
+#endif
+
 std::uint32_t digit_bits_words(const char *at) noexcept {
   std::uint32_t bits = 0;
   for (int word_index = 0; word_index < 4; ++word_index) {
@@ -377,8 +397,11 @@ bool write_tape(const char *at, const char *const end, std::uint64_t *const tape
   std::uint64_t *next = tape + 1; // tape[0], the root word, is written last
   std::uint8_t *next_string = strings;
 
+  // A run of two or more (a pretty-printed document's line break and indentation) is skipped
+  // a block at a time.
   const auto skip_space = [&] {
-    while (is_json_space(*at)) ++at;
+    if (!is_json_space(*at)) return;
+    if (is_json_space(*++at)) at = find_non_space(at);
   };
   const auto is_at = [&](char c) { return *at == c; };
   // The string whose opening quote is at `at`.

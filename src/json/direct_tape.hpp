@@ -70,6 +70,17 @@ inline const char *find_unplain(const char *at) noexcept { return find_unplain_s
 inline const char *find_unplain(const char *at) noexcept { return find_unplain_words(at); }
 #endif
 
+// The whitespace scan, exposed for its tests: each returns the first byte at or after `at` that
+// is not JSON whitespace (the text's NUL at the latest). write_direct_tape uses find_non_space,
+// the SSE2 one where the target has it, for runs of two or more.
+const char *find_non_space_bytes(const char *at) noexcept;
+#if defined(__SSE2__)
+const char *find_non_space_sse2(const char *at) noexcept;
+inline const char *find_non_space(const char *at) noexcept { return find_non_space_sse2(at); }
+#else
+inline const char *find_non_space(const char *at) noexcept { return find_non_space_bytes(at); }
+#endif
+
 // The number scan, exposed for its tests: bit i of the result is set when the byte at `at + i`
 // (0 <= i < 32) is an ASCII digit. write_direct_tape uses digit_bits: SSE2 where the target has it.
 std::uint32_t digit_bits_words(const char *at) noexcept;

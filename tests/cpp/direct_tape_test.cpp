@@ -361,6 +361,33 @@ TEST_CASE("a document written by the direct tape writer reads like simdjson's", 
   CHECK(b.value() == "x y");
 }
 
+TEST_CASE("the direct tape writer's whitespace scans stop at the first byte that is no JSON whitespace", "[direct-tape]") {
+  static constexpr char blanks[] = {' ', '\t', '\n', '\r'};
+  static constexpr char others[] = {'{', '"', '0', '\0', '\x0b', '\x0c', '\x1f', '\x80', '!', 'a'};
+  std::mt19937 random(13);
+  for (std::size_t run = 0; run < 40; ++run) {
+    for (const char other : others) {
+      std::string buffer;
+      for (std::size_t i = 0; i < run; ++i) buffer += blanks[random() % std::size(blanks)];
+      buffer += other;
+      buffer.append(40, ' '); // blanks after it must not be skipped
+      INFO("run " << run << ", stopping byte " << static_cast<int>(static_cast<unsigned char>(other)));
+      CHECK(ward::detail::find_non_space_bytes(buffer.data()) == buffer.data() + run);
+#if defined(__SSE2__)
+      CHECK(ward::detail::find_non_space_sse2(buffer.data()) == buffer.data() + run);
+#endif
+    }
+  }
+  // Pretty-printed documents: runs of whitespace of every length between tokens.
+  for (std::size_t indent = 0; indent < 40; ++indent) {
+    const std::string gap = "\n" + std::string(indent, indent % 3 == 0 ? '\t' : ' ');
+    const std::string text = "{" + gap + "\"a\"" + gap + ":" + gap + "[" + gap + "1.5" + gap + "," + gap + "\"x\"" + gap +
+                             "]" + gap + "," + gap + "\"b\"" + gap + ":" + gap + "{" + gap + "}" + gap + "}" + gap;
+    INFO(text);
+    CHECK(compare_direct_tape(text, default_parser_depth) == TapeOutcome::written);
+  }
+}
+
 TEST_CASE("the direct tape writer's string scans find the first byte a plain string cannot hold", "[direct-tape]") {
   // Against a byte loop, on blocks that put the stopping byte at every offset of a block and mix
   // the byte kinds that stop (and borrows that could flag a later byte) before and after it.
