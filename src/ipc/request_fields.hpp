@@ -8,6 +8,7 @@
 #include <ward/names.hpp>
 
 #include "app/strings.hpp"
+#include "json/decimal_number.hpp"
 #include "name_bytes.hpp"
 
 #include <array>
@@ -42,22 +43,6 @@ bool parse_callback_id_general(std::string_view text, std::uint32_t &out) noexce
 result<std::string_view> decode_command_general(std::string_view url, CommandBuffer buffer);
 
 namespace fast {
-
-/// True if the 8 bytes of `chunk` are all ASCII digits. A byte below '0' sets its top bit in
-/// the difference, a byte above '9' (up to 0xAF) in the sum, and a byte from 0xB0 in the
-/// difference. Borrows and carries cross bytes only from an invalid byte, and the lowest invalid
-/// byte receives none, so it is always seen.
-constexpr bool eight_digits(std::uint64_t chunk) noexcept {
-  return (((chunk - 0x3030303030303030) | (chunk + 0x4646464646464646)) & 0x8080808080808080) == 0;
-}
-
-/// The value of 8 ASCII digits loaded little-endian (the first digit in the lowest byte), as
-/// simdjson's parse_eight_digits_unrolled computes it.
-constexpr std::uint64_t eight_digits_value(std::uint64_t chunk) noexcept {
-  chunk = ((chunk & 0x0F0F0F0F0F0F0F0F) * 2561) >> 8;
-  chunk = ((chunk & 0x00FF00FF00FF00FF) * 6553601) >> 16;
-  return ((chunk & 0x0000FFFF0000FFFF) * 42949672960001) >> 32;
-}
 
 /// A name known at compile time (8 to 16 bytes, a header name here), for an ASCII
 /// case-insensitive comparison two words at a time: its first and last 8 bytes (overlapping
@@ -131,8 +116,8 @@ inline bool parse_callback_id(std::string_view text, std::uint32_t &out) noexcep
     if (size - 8 <= 2) { // 8 to 10 bytes: shorter sizes wrap around to huge values
       const std::uint64_t first = load_bytes(text.data(), 8);
       const std::uint64_t last = load_bytes(text.data() + size - 8, 8);
-      if (fast::eight_digits(first) && fast::eight_digits(last)) {
-        std::uint64_t value = fast::eight_digits_value(first);
+      if (decimal::eight_digits(first) && decimal::eight_digits(last)) {
+        std::uint64_t value = decimal::eight_digits_value(first);
         // The digits after the first eight are the top bytes of `last`, the last digit highest.
         const auto digit = [last](int byte) { return (last >> (8 * byte)) & 0x0F; };
         if (size == 10) value = value * 100 + digit(6) * 10 + digit(7);

@@ -5,6 +5,8 @@
 // ("Number Parsing at a Gigabyte per Second", 2021). Both decline what they cannot settle, and
 // the caller hands the text to simdjson.
 
+#include "app/strings.hpp"
+
 #include <array>
 #include <bit>
 #include <cfloat>
@@ -24,10 +26,25 @@ inline constexpr bool exact_float_arithmetic = FLT_EVAL_METHOD == 0;
 
 /// The eight bytes at `at`, first byte lowest (the padding of a text makes them readable).
 [[gnu::always_inline]] inline std::uint64_t load_word(const char *at) noexcept {
-  std::uint64_t word;
-  std::memcpy(&word, at, sizeof word);
-  if constexpr (std::endian::native == std::endian::big) word = __builtin_bswap64(word);
-  return word;
+  const std::uint64_t word = load_bytes(at, 8);
+  return std::endian::native == std::endian::big ? __builtin_bswap64(word) : word;
+}
+
+/// True if the 8 bytes of `chunk` are all ASCII digits. A byte below '0' sets its top bit in
+/// the difference, a byte above '9' (up to 0xAF) in the sum, and a byte from 0xB0 in the
+/// difference. Borrows and carries cross bytes only from an invalid byte, and the lowest invalid
+/// byte receives none, so it is always seen.
+constexpr bool eight_digits(std::uint64_t chunk) noexcept {
+  return (((chunk - 0x3030303030303030) | (chunk + 0x4646464646464646)) & 0x8080808080808080) == 0;
+}
+
+/// The value of 8 ASCII digits loaded little-endian (the first digit in the lowest byte), as
+/// simdjson's parse_eight_digits_unrolled computes it. Only each byte's low nibble counts, so
+/// zero bytes below the digits read as leading zeros.
+constexpr std::uint64_t eight_digits_value(std::uint64_t chunk) noexcept {
+  chunk = ((chunk & 0x0F0F0F0F0F0F0F0F) * 2561) >> 8;
+  chunk = ((chunk & 0x00FF00FF00FF00FF) * 6553601) >> 16;
+  return ((chunk & 0x0000FFFF0000FFFF) * 42949672960001) >> 32;
 }
 
 /// 0x80 in each byte of `word` that is not an ASCII digit, 0 in each that is.
@@ -39,15 +56,10 @@ inline constexpr bool exact_float_arithmetic = FLT_EVAL_METHOD == 0;
   return (((off & 0x7F7F7F7F7F7F7F7FULL) + 0x7F7F7F7F7F7F7F7FULL) | off) & 0x8080808080808080ULL;
 }
 
-/// The value of the first `count` bytes of `word`, which are digits; 1 <= count <= 8.
+/// The value of the first `count` bytes of `word`, which are digits; 1 <= count <= 8: shifted to
+/// the top, so the bytes past them go and zeros come in as leading digits.
 [[gnu::always_inline]] inline std::uint64_t digits_value(std::uint64_t word, std::size_t count) noexcept {
-  // Digits to 0..9 (a borrow from the bytes past `count` only runs upwards, and they go), then
-  // shifted to the top so the missing leading digits are zeros.
-  std::uint64_t value = (word - 0x3030303030303030ULL) << (8 * (8 - count));
-  value = value * 10 + (value >> 8); // pairs of digits in every other byte
-  constexpr std::uint64_t pair_mask = 0x000000FF000000FFULL;
-  constexpr std::uint64_t by_100_and_10e6 = 100 + (1000000ULL << 32), by_1_and_10e4 = 1 + (10000ULL << 32);
-  return (((value & pair_mask) * by_100_and_10e6) + (((value >> 16) & pair_mask) * by_1_and_10e4)) >> 32;
+  return eight_digits_value(word << (8 * (8 - count)));
 }
 
 /// The low `count` bytes of a word set, for count in 0 .. 8.

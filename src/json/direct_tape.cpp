@@ -348,6 +348,19 @@ constexpr std::uint64_t max_int64 = 0x7FFFFFFFFFFFFFFFULL;
   return read_common_number(at, number);
 }
 
+/// True when `at` is a comma directly followed by what can only start a number (a digit or '-'):
+/// the array's number run goes on.
+[[gnu::always_inline]] inline bool comma_then_number(const char *at) noexcept {
+  return *at == ',' && (static_cast<unsigned>(at[1] - '0') < 10 || at[1] == '-');
+}
+
+/// Writes `number`'s two words at `next`, returning the word after them.
+[[gnu::always_inline]] inline std::uint64_t *put_number(std::uint64_t *next, const TapeNumber &number) noexcept {
+  next[0] = number.type_word;
+  next[1] = number.value_word;
+  return next + 2;
+}
+
 /// Where a run of numbers in an array ended: `at` after the last number written (or at one
 /// read_common_number refused, `stopped` then), `next` after its tape words, and how many commas
 /// it crossed.
@@ -368,11 +381,9 @@ struct NumberRun {
     const char *const after = read_common_number(at, parsed);
     if (after == nullptr) [[unlikely]]
       return {at, next, commas, true};
-    next[0] = parsed.type_word;
-    next[1] = parsed.value_word;
-    next += 2;
+    next = put_number(next, parsed);
     at = after;
-    if (*at != ',' || (static_cast<unsigned>(at[1] - '0') >= 10 && at[1] != '-')) return {at, next, commas, false};
+    if (!comma_then_number(at)) return {at, next, commas, false};
     ++at;
     ++commas;
   }
@@ -442,8 +453,7 @@ bool write_tape(const char *at, const char *const end, std::uint64_t *const tape
     if (after == nullptr) [[unlikely]]
       after = read_any_number(at, parsed);
     if (after == nullptr) return false;
-    *next++ = parsed.type_word;
-    *next++ = parsed.value_word;
+    next = put_number(next, parsed);
     at = after;
     return true;
   };
@@ -519,10 +529,9 @@ numbers: // `at` is at an element of the innermost scope, an array, and not at a
     TapeNumber parsed;
     const char *const after = read_any_number(at, parsed);
     if (after == nullptr) return false;
-    *next++ = parsed.type_word;
-    *next++ = parsed.value_word;
+    next = put_number(next, parsed);
     at = after;
-    if (*at != ',' || (static_cast<unsigned>(at[1] - '0') >= 10 && at[1] != '-')) goto after_value;
+    if (!comma_then_number(at)) goto after_value;
     ++at;
     ++scopes[depth - 1].count;
   }

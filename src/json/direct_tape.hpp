@@ -55,39 +55,32 @@ bool write_direct_tape(std::string_view text, simdjson::dom::document &document,
 bool write_direct_tape(std::string_view text, simdjson::dom::document &document, std::size_t max_depth,
                        TapeExtent &extent) noexcept;
 
-// The string scan, exposed for its tests: each returns the first byte at or after `at` that a
-// plain string cannot hold as it is ('"', '\\', a control character, a byte from 0x80 up), reading
-// whole 8- or 16-byte blocks (the text's padding makes them readable). write_direct_tape uses
-// find_unplain, the SSE2 one where the target has SSE2 (every x86-64), the word one elsewhere.
+// The scans write_direct_tape runs, each in a portable word (or byte) version and, where the
+// target has SSE2 (every x86-64), a 16-byte one it uses instead; both are exposed for their
+// tests, which hold them to the same answers. They read whole blocks: the text's padding makes
+// them readable.
+//
+// find_unplain: the first byte at or after `at` that a plain string cannot hold as it is ('"',
+// '\\', a control character, a byte from 0x80 up).
 const char *find_unplain_words(const char *at) noexcept;
 /// The top bit of each byte of `word` that a plain string cannot hold; only the lowest is exact
 /// (a borrow may flag bytes above it), which is all a scan needs.
 std::uint64_t unplain_bytes(std::uint64_t word) noexcept;
-#if defined(__SSE2__)
-const char *find_unplain_sse2(const char *at) noexcept;
-inline const char *find_unplain(const char *at) noexcept { return find_unplain_sse2(at); }
-#else
-inline const char *find_unplain(const char *at) noexcept { return find_unplain_words(at); }
-#endif
-
-// The whitespace scan, exposed for its tests: each returns the first byte at or after `at` that
-// is not JSON whitespace (the text's NUL at the latest). write_direct_tape uses find_non_space,
-// the SSE2 one where the target has it, for runs of two or more.
+// find_non_space: the first byte at or after `at` that is not JSON whitespace (the text's NUL
+// at the latest); used for runs of two or more.
 const char *find_non_space_bytes(const char *at) noexcept;
-#if defined(__SSE2__)
-const char *find_non_space_sse2(const char *at) noexcept;
-inline const char *find_non_space(const char *at) noexcept { return find_non_space_sse2(at); }
-#else
-inline const char *find_non_space(const char *at) noexcept { return find_non_space_bytes(at); }
-#endif
-
-// The number scan, exposed for its tests: bit i of the result is set when the byte at `at + i`
-// (0 <= i < 32) is an ASCII digit. write_direct_tape uses digit_bits: SSE2 where the target has it.
+// digit_bits: bit i is set when the byte at `at + i` (0 <= i < 32) is an ASCII digit.
 std::uint32_t digit_bits_words(const char *at) noexcept;
 #if defined(__SSE2__)
+const char *find_unplain_sse2(const char *at) noexcept;
+const char *find_non_space_sse2(const char *at) noexcept;
 std::uint32_t digit_bits_sse2(const char *at) noexcept;
+inline const char *find_unplain(const char *at) noexcept { return find_unplain_sse2(at); }
+inline const char *find_non_space(const char *at) noexcept { return find_non_space_sse2(at); }
 inline std::uint32_t digit_bits(const char *at) noexcept { return digit_bits_sse2(at); }
 #else
+inline const char *find_unplain(const char *at) noexcept { return find_unplain_words(at); }
+inline const char *find_non_space(const char *at) noexcept { return find_non_space_bytes(at); }
 inline std::uint32_t digit_bits(const char *at) noexcept { return digit_bits_words(at); }
 #endif
 

@@ -120,7 +120,7 @@ TEST_CASE("callback ids: the 8-digit word check sees every non-digit, also besid
           auto bytes = digits;
           bytes[i] = static_cast<unsigned char>(a);
           bytes[j] = static_cast<unsigned char>(b);
-          mismatches += ward::detail::fast::eight_digits(word_of(bytes)) != by_definition(bytes);
+          mismatches += ward::detail::decimal::eight_digits(word_of(bytes)) != by_definition(bytes);
         }
       }
     }
