@@ -91,6 +91,18 @@ std::uint32_t digit_bits_words(const char *at) noexcept {
   return bits;
 }
 
+std::uint32_t comma_bits_words(const char *at) noexcept {
+  constexpr std::uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+  std::uint32_t bits = 0;
+  for (int word_index = 0; word_index < 4; ++word_index) {
+    const std::uint64_t word = decimal::load_word(at + 8 * word_index) ^ (ones * ',');
+    // The top bit of each byte that is zero: exact, as (x - 1) & ~x is not past the lowest.
+    const std::uint64_t zero_bytes = ~(((word & ~highs) + ~highs) | word) & highs;
+    bits |= static_cast<std::uint32_t>(((zero_bytes >> 7) * 0x0102040810204080ULL) >> 56) << (8 * word_index);
+  }
+  return bits;
+}
+
 #if defined(__SSE2__)
 std::uint32_t digit_bits_sse2(const char *at) noexcept {
   const __m128i below_zero = _mm_set1_epi8('0' - 1);
@@ -234,6 +246,13 @@ struct TapeNumber {
   std::uint64_t value_word;
 };
 
+/// Writes `number`'s two words at `next`, returning the word after them.
+[[gnu::always_inline]] inline std::uint64_t *put_number(std::uint64_t *next, const TapeNumber &number) noexcept {
+  next[0] = number.type_word;
+  next[1] = number.value_word;
+  return next + 2;
+}
+
 constexpr std::uint64_t max_int64 = 0x7FFFFFFFFFFFFFFFULL;
 
 /// The integer of `magnitude` and sign as simdjson's tape holds it: a signed 64-bit word, or an
@@ -289,6 +308,179 @@ constexpr std::uint64_t max_int64 = 0x7FFFFFFFFFFFFFFFULL;
     number = {tape_word(tape_type::DOUBLE, 0), std::bit_cast<std::uint64_t>(value)};
   }
   return first + length;
+}
+
+/// The commas ahead of an array's reader, 32 bytes at a time: each number's end is found in
+/// the map rather than after reading the number before it, so the numbers of a map are read side
+/// by side instead of each waiting for the end of the last.
+class CommaMap {
+public:
+  explicit CommaMap(const char *at) noexcept : block_(at), commas_(comma_bits(at)) {}
+
+  /// The first comma from `at` on, `at` being after every comma this map gave before; when
+  /// there is none in the 32 bytes mapped from `at`, an address 63 bytes on, where no number
+  /// starting at `at` that the runs take (at most 21 bytes) ends.
+  [[gnu::always_inline]] const char *next(const char *at) noexcept {
+    if (commas_ == 0) {
+      block_ = at;
+      commas_ = comma_bits(at);
+    }
+    const char *const comma = block_ + std::countr_zero(std::uint64_t{commas_} | 1ULL << 63);
+    commas_ &= commas_ - 1;
+    return comma;
+  }
+
+private:
+  const char *block_;
+  std::uint32_t commas_;
+};
+
+/// Short decimals read from an array's text and not yet converted: write_short_decimals
+/// converts them two at a time.
+struct ShortDecimals {
+  static constexpr std::size_t capacity = 16;
+  /// The digits without the dot, the first in the lowest byte, zeros after the last: the word's
+  /// value (eight_digits_value) is the mantissa times 10^(8 - digits), below 10^8.
+  alignas(16) std::array<std::uint64_t, capacity> words;
+  /// 10^(8 - integer digits): the word's value over it is the number's magnitude.
+  alignas(16) std::array<double, capacity> divisors;
+  /// The number's sign bit, in a double's place.
+  alignas(16) std::array<std::uint64_t, capacity> signs;
+};
+
+/// For each count of digits before a short decimal's dot (0 to 16), bit f set when f digits
+/// after it make one: 1 to 7 before, 1 to 8 - those after.
+inline constexpr std::array<std::uint16_t, 17> short_fraction_digits = [] {
+  std::array<std::uint16_t, 17> bits{};
+  for (unsigned integer_digits = 1; integer_digits <= 7; ++integer_digits)
+    for (unsigned fraction_digits = 1; integer_digits + fraction_digits <= 8; ++fraction_digits)
+      bits[integer_digits] = static_cast<std::uint16_t>(bits[integer_digits] | 1u << fraction_digits);
+  return bits;
+}();
+
+/// Reads into `batch` the short decimals from `at` on that are each followed by a comma: a
+/// fraction, 1 to 8 digits in all (`-512.345,`, the commonest element of arrays of measurements
+/// and prices), at most `batch`'s capacity. Returns how many, and leaves `at` after the last
+/// one's comma, at what it did not take: the array's last number, a longer or other one, no
+/// number at all.
+[[gnu::always_inline]] inline std::size_t read_short_decimals(const char *&at, CommaMap &commas,
+                                                              ShortDecimals &batch) noexcept {
+  if constexpr (!decimal::exact_float_arithmetic) return 0;
+  std::size_t count = 0;
+  for (; count < ShortDecimals::capacity; ++count) {
+    const char *const comma = commas.next(at);
+    const bool negative = *at == '-';
+    const char *const first = at + (negative ? 1 : 0);
+    // A set bit for each of the 16 bytes that is no digit, and bit 16 (for the bytes past
+    // them): both counts stop at it, and the compiler sees that neither counts zero's bits.
+    const std::uint32_t stops = (~digit_bits16(first) & 0xFFFFu) | 0x10000u;
+    const auto integer_digits = static_cast<unsigned>(std::countr_zero(stops));
+    const auto fraction_digits = static_cast<unsigned>(std::countr_zero((stops >> (integer_digits + 1)) | 0x8000u));
+    const unsigned digits = integer_digits + fraction_digits;
+    if (first[integer_digits] != '.' || ((short_fraction_digits[integer_digits] >> fraction_digits) & 1) == 0 ||
+        (*first == '0' && integer_digits > 1) || first + digits + 1 != comma)
+      break;
+    const std::uint64_t before_dot = decimal::low_bytes[integer_digits];
+    batch.words[count] = (decimal::load_word(first) & before_dot) |
+                         (decimal::load_word(first + 1) & (decimal::low_bytes[digits] ^ before_dot));
+    batch.divisors[count] = decimal::exact_powers_of_ten[8 - integer_digits];
+    batch.signs[count] = static_cast<std::uint64_t>(negative) << 63;
+    at = comma + 1;
+  }
+  return count;
+}
+
+/// Writes the first `count` decimals of `batch` at `next` as tape numbers, returning the word
+/// after them. Each is its word's value (exact as a double) divided by its power of ten (exact
+/// too), one correctly rounded division: the double simdjson writes.
+[[gnu::always_inline]] inline std::uint64_t *write_short_decimals(const ShortDecimals &batch, std::size_t count,
+                                                                  std::uint64_t *next) noexcept {
+  constexpr std::uint64_t double_type = tape_word(tape_type::DOUBLE, 0);
+  std::size_t converted = 0;
+#if defined(__SSE2__) && defined(__x86_64__)
+  const __m128d type = _mm_castsi128_pd(_mm_set1_epi64x(static_cast<long long>(double_type)));
+  for (; converted + 2 <= count; converted += 2) {
+    const __m128i words = _mm_load_si128(reinterpret_cast<const __m128i *>(&batch.words[converted]));
+    const __m128d magnitudes = _mm_div_pd(decimal::eight_digits_doubles_sse2(words), _mm_load_pd(&batch.divisors[converted]));
+    const __m128d values = _mm_or_pd(magnitudes, _mm_load_pd(reinterpret_cast<const double *>(&batch.signs[converted])));
+    _mm_storeu_pd(reinterpret_cast<double *>(next), _mm_unpacklo_pd(type, values));
+    _mm_storeu_pd(reinterpret_cast<double *>(next + 2), _mm_unpackhi_pd(type, values));
+    next += 4;
+  }
+#endif
+  for (; converted < count; ++converted) {
+    const double magnitude = decimal::eight_digits_double(batch.words[converted]) / batch.divisors[converted];
+    next[0] = double_type;
+    next[1] = std::bit_cast<std::uint64_t>(magnitude) | batch.signs[converted];
+    next += 2;
+  }
+  return next;
+}
+
+/// Writes the short decimals from `at` on that are each followed by a comma (read_short_decimals),
+/// a batch at a time, returning the word after them; `at` is left after the last one's comma,
+/// and `commas` counts those crossed.
+[[gnu::noinline]] std::uint64_t *write_short_decimal_run(const char *&at, std::uint64_t *next, std::uint32_t &commas) noexcept {
+  ShortDecimals batch;
+  const char *scan = at;
+  CommaMap map(scan);
+  std::size_t count = 0;
+  do {
+    count = read_short_decimals(scan, map, batch);
+    next = write_short_decimals(batch, count, next);
+    commas += static_cast<std::uint32_t>(count);
+  } while (count == ShortDecimals::capacity);
+  at = scan;
+  return next;
+}
+
+/// The longer decimal at `first` (after its sign) with `integer_digits` before its dot and
+/// `fraction_digits` after it, 9 to 19 in all (a double printed to round-trip), as a tape
+/// number; false when the conversion declines it. Its first 16 digits are read at once
+/// (decimal::sixteen_digits).
+[[gnu::always_inline]] inline bool long_decimal(const char *first, unsigned integer_digits, unsigned fraction_digits,
+                                                bool negative, TapeNumber &number) noexcept {
+  const unsigned digits = integer_digits + fraction_digits;
+  // The mantissa times 10^(16 - digits) while there are at most 16.
+  const decimal::DigitHalves halves = decimal::sixteen_digits(first, integer_digits, digits < 16 ? digits : 16);
+  std::uint64_t mantissa = halves.leading * std::uint64_t{100000000} + halves.trailing;
+  int power = static_cast<int>(integer_digits) - 16;
+  if (digits > 16) { // the last 1 to 3 digits follow the dot, the 17th at first + 17
+    const unsigned rest = digits - 16;
+    mantissa = mantissa * decimal::integer_powers_of_ten[rest] + decimal::digits_value(decimal::load_word(first + 17), rest);
+    power = -static_cast<int>(fraction_digits);
+  }
+  double value = 0;
+  if (!decimal::to_double(mantissa, power, negative, value)) return false;
+  number = {tape_word(tape_type::DOUBLE, 0), std::bit_cast<std::uint64_t>(value)};
+  return true;
+}
+
+/// Writes the longer decimals from `at` on that are each followed by a comma: a fraction, 9 to
+/// 19 digits, 1 to 16 of them before the dot (`-512.3456789012345,`), returning the word after
+/// them; `at` is left after the last one's comma, at what it did not take, and `commas` counts
+/// those crossed.
+[[gnu::noinline]] std::uint64_t *write_long_decimal_run(const char *&at, std::uint64_t *next, std::uint32_t &commas) noexcept {
+  if constexpr (!decimal::exact_float_arithmetic) return next;
+  CommaMap map(at);
+  for (;;) {
+    const char *const comma = map.next(at);
+    const bool negative = *at == '-';
+    const char *const first = at + (negative ? 1 : 0);
+    // A set bit for each of the 32 bytes that is no digit, and for every byte past them.
+    const std::uint64_t stops = ~std::uint64_t{digit_bits(first)};
+    const auto integer_digits = static_cast<unsigned>(std::countr_zero(stops));
+    const auto fraction_digits = static_cast<unsigned>(std::countr_zero(stops >> (integer_digits + 1)));
+    const unsigned digits = integer_digits + fraction_digits;
+    TapeNumber number;
+    if (first[integer_digits] != '.' || integer_digits - 1 >= 16 || fraction_digits == 0 || digits - 9 > 10 ||
+        (*first == '0' && integer_digits > 1) || first + digits + 1 != comma ||
+        !long_decimal(first, integer_digits, fraction_digits, negative, number))
+      return next;
+    next = put_number(next, number);
+    at = comma + 1;
+    ++commas;
+  }
 }
 
 /// Reads any number at `at` a digit at a time (exponents, leading zeros, what read_common_number
@@ -354,15 +546,8 @@ constexpr std::uint64_t max_int64 = 0x7FFFFFFFFFFFFFFFULL;
   return *at == ',' && (static_cast<unsigned>(at[1] - '0') < 10 || at[1] == '-');
 }
 
-/// Writes `number`'s two words at `next`, returning the word after them.
-[[gnu::always_inline]] inline std::uint64_t *put_number(std::uint64_t *next, const TapeNumber &number) noexcept {
-  next[0] = number.type_word;
-  next[1] = number.value_word;
-  return next + 2;
-}
-
 /// Where a run of numbers in an array ended: `at` after the last number written (or at one
-/// read_common_number refused, `stopped` then), `next` after its tape words, and how many commas
+/// the run's readers refused, `stopped` then), `next` after its tape words, and how many commas
 /// it crossed.
 struct NumberRun {
   const char *at;
@@ -372,18 +557,27 @@ struct NumberRun {
 };
 
 /// Writes the numbers of an array starting at `at`, as long as a comma and the next number
-/// follow each other directly: the loop that fills large documents. Out of line, with its state
-/// in registers; the writer calls it once per run.
+/// follow each other directly: the loop that fills large documents. Decimals followed by a
+/// comma are read in runs (write_short_decimal_run, write_long_decimal_run); any other number,
+/// and the array's last, on its own. Out of line, with its state in registers; the writer calls
+/// it once per run.
 [[gnu::noinline]] NumberRun write_numbers(const char *at, std::uint64_t *next) noexcept {
+  const char *const start = at;
   std::uint32_t commas = 0;
   for (;;) {
+    const char *const before = at;
+    next = write_short_decimal_run(at, next, commas);
+    next = write_long_decimal_run(at, next, commas);
+    if (at != before) continue;
+    // After a comma, what cannot start a number (a space, a string) ends the run at the comma.
+    if (at != start && static_cast<unsigned>(*at - '0') >= 10 && *at != '-') return {at - 1, next, commas - 1, false};
     TapeNumber parsed;
     const char *const after = read_common_number(at, parsed);
     if (after == nullptr) [[unlikely]]
       return {at, next, commas, true};
     next = put_number(next, parsed);
     at = after;
-    if (!comma_then_number(at)) return {at, next, commas, false};
+    if (*at != ',') return {at, next, commas, false};
     ++at;
     ++commas;
   }

@@ -11,6 +11,10 @@
 #include <cstdint>
 #include <string_view>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace ward::detail {
 
 /// Bytes readable past a text's end that write_direct_tape needs (simdjson's padding is more).
@@ -71,17 +75,40 @@ std::uint64_t unplain_bytes(std::uint64_t word) noexcept;
 const char *find_non_space_bytes(const char *at) noexcept;
 // digit_bits: bit i is set when the byte at `at + i` (0 <= i < 32) is an ASCII digit.
 std::uint32_t digit_bits_words(const char *at) noexcept;
+// comma_bits: bit i is set when the byte at `at + i` (0 <= i < 32) is a comma.
+std::uint32_t comma_bits_words(const char *at) noexcept;
+// digit_bits16: the same as digit_bits for the 16 bytes at `at` (the upper 16 bits clear).
+inline std::uint32_t digit_bits16_words(const char *at) noexcept { return digit_bits_words(at) & 0xFFFFu; }
 #if defined(__SSE2__)
 const char *find_unplain_sse2(const char *at) noexcept;
 const char *find_non_space_sse2(const char *at) noexcept;
 std::uint32_t digit_bits_sse2(const char *at) noexcept;
+[[gnu::always_inline]] inline std::uint32_t comma_bits_sse2(const char *at) noexcept {
+  const __m128i comma = _mm_set1_epi8(',');
+  const auto half = [&](const char *from) {
+    return static_cast<std::uint32_t>(
+        _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i *>(from)), comma)));
+  };
+  return half(at) | half(at + 16) << 16;
+}
+[[gnu::always_inline]] inline std::uint32_t digit_bits16_sse2(const char *at) noexcept {
+  const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i *>(at));
+  // Adding 0x50 takes '0'..'9' to the 10 smallest signed bytes, -128..-119, and every other
+  // byte above them: one signed compare.
+  const __m128i shifted = _mm_add_epi8(bytes, _mm_set1_epi8(0x50));
+  return static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmplt_epi8(shifted, _mm_set1_epi8(-118))));
+}
 inline const char *find_unplain(const char *at) noexcept { return find_unplain_sse2(at); }
 inline const char *find_non_space(const char *at) noexcept { return find_non_space_sse2(at); }
 inline std::uint32_t digit_bits(const char *at) noexcept { return digit_bits_sse2(at); }
+inline std::uint32_t digit_bits16(const char *at) noexcept { return digit_bits16_sse2(at); }
+inline std::uint32_t comma_bits(const char *at) noexcept { return comma_bits_sse2(at); }
 #else
 inline const char *find_unplain(const char *at) noexcept { return find_unplain_words(at); }
 inline const char *find_non_space(const char *at) noexcept { return find_non_space_bytes(at); }
 inline std::uint32_t digit_bits(const char *at) noexcept { return digit_bits_words(at); }
+inline std::uint32_t digit_bits16(const char *at) noexcept { return digit_bits16_words(at); }
+inline std::uint32_t comma_bits(const char *at) noexcept { return comma_bits_words(at); }
 #endif
 
 } // namespace ward::detail

@@ -5,8 +5,11 @@
 #include <ward/json.hpp>
 
 #include <bit>
+#include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <iterator>
+#include <compare>
 #include <limits>
 
 namespace ward {
@@ -86,6 +89,63 @@ std::optional<JsonObject> JsonValue::object() const noexcept {
   return JsonObject(*this);
 }
 
+namespace detail { // not internal: a random-access iterator defines operators insert() may not use
+
+/// The elements of an array of numbers as doubles, read off its tape words (a type word, then
+/// the number's). Random access, so insert() sizes its target once, before the first is read.
+class TapeNumbers {
+public:
+  using iterator_category = std::random_access_iterator_tag;
+  using value_type = double;
+  using difference_type = std::ptrdiff_t;
+  using pointer = const double *;
+  using reference = double;
+
+  TapeNumbers() = default;
+  TapeNumbers(const std::uint64_t *at, bool *all_numbers) noexcept : at_(at), all_numbers_(all_numbers) {}
+
+  double operator*() const noexcept {
+    const std::uint64_t bits = at_[1];
+    switch (detail::tape_type(at_[0])) {
+    case 'd': return std::bit_cast<double>(bits);
+    case 'l': return static_cast<double>(std::bit_cast<std::int64_t>(bits));
+    case 'u': return static_cast<double>(bits);
+    default: *all_numbers_ = false; return std::numeric_limits<double>::quiet_NaN();
+    }
+  }
+  double operator[](difference_type n) const noexcept { return *(*this + n); }
+  TapeNumbers &operator+=(difference_type n) noexcept {
+    at_ += 2 * n;
+    return *this;
+  }
+  TapeNumbers &operator-=(difference_type n) noexcept { return *this += -n; }
+  TapeNumbers &operator++() noexcept { return *this += 1; }
+  TapeNumbers &operator--() noexcept { return *this -= 1; }
+  TapeNumbers operator++(int) noexcept {
+    TapeNumbers before = *this;
+    *this += 1;
+    return before;
+  }
+  TapeNumbers operator--(int) noexcept {
+    TapeNumbers before = *this;
+    *this -= 1;
+    return before;
+  }
+  friend TapeNumbers operator+(TapeNumbers it, difference_type n) noexcept { return it += n; }
+  friend TapeNumbers operator+(difference_type n, TapeNumbers it) noexcept { return it += n; }
+  friend TapeNumbers operator-(TapeNumbers it, difference_type n) noexcept { return it -= n; }
+  friend difference_type operator-(const TapeNumbers &a, const TapeNumbers &b) noexcept { return (a.at_ - b.at_) / 2; }
+  friend bool operator==(const TapeNumbers &a, const TapeNumbers &b) noexcept { return a.at_ == b.at_; }
+  friend auto operator<=>(const TapeNumbers &a, const TapeNumbers &b) noexcept { return a.at_ <=> b.at_; }
+
+private:
+  const std::uint64_t *at_ = nullptr;
+  bool *all_numbers_ = nullptr;
+};
+static_assert(std::random_access_iterator<TapeNumbers>);
+
+} // namespace detail
+
 bool JsonValue::append_doubles(std::vector<double> &out) const {
   // Straight off the tape: every element of an array of numbers is a type word followed by
   // the number's word, so the element count is known before any is read, and the loop needs no
@@ -101,21 +161,15 @@ bool JsonValue::append_doubles(std::vector<double> &out) const {
   if (const std::uint32_t counted = detail::tape_scope_count(start);
       (counted < detail::tape_count_saturated && counted != count) || (end - first) % 2 != 0)
     return false;
+  // Appended by insert() from an iterator over the tape: grown once, and each element written
+  // once (resize() would first zero them all, a pass over memory that costs as much as the copy
+  // on arrays beyond the cache). An element the tape says is no number (an empty container: two
+  // words too) reads as NaN and is noted; the elements are then taken back.
+  bool all_numbers = true;
   const std::size_t old_size = out.size();
-  out.resize(old_size + count);
-  double *into = out.data() + old_size;
-  for (std::size_t i = first; i < end; i += 2) {
-    const std::uint64_t bits = words[i + 1];
-    switch (detail::tape_type(words[i])) {
-    case 'd': *into++ = std::bit_cast<double>(bits); break;
-    case 'l': *into++ = static_cast<double>(std::bit_cast<std::int64_t>(bits)); break;
-    case 'u': *into++ = static_cast<double>(bits); break;
-    default: // not a number (and words[i + 1] may be past the array: unread)
-      out.resize(old_size);
-      return false;
-    }
-  }
-  return true;
+  out.insert(out.end(), detail::TapeNumbers{words + first, &all_numbers}, detail::TapeNumbers{words + end, &all_numbers});
+  if (!all_numbers) out.resize(old_size);
+  return all_numbers;
 }
 
 std::string JsonValue::to_json() const { return simdjson::minify(element_of(*this)); }

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <random>
 #include <string>
+#include <string_view>
 #include <utility>
 
 namespace decimal = ward::detail::decimal;
@@ -23,6 +24,13 @@ bool is_digit(char c) { return c >= '0' && c <= '9'; }
 char random_byte(std::mt19937_64 &random) {
   static constexpr char kinds[] = {'0', '5', '9', '/', ':', '.', ',', 'e', '-', ' ', '\0', '\x80', '\xB0', '\xB9', '\xFF'};
   return random() % 2 == 0 ? static_cast<char>('0' + random() % 10) : kinds[random() % std::size(kinds)];
+}
+
+/// The digit map of the first 32 bytes of `bytes`, by a byte loop.
+std::uint32_t expected_digits(const std::string &bytes) {
+  std::uint32_t expected = 0;
+  for (int i = 0; i < 32; ++i) expected |= static_cast<std::uint32_t>(is_digit(bytes[static_cast<std::size_t>(i)])) << i;
+  return expected;
 }
 
 /// The correctly rounded double of mantissa * 10^power, by the standard library.
@@ -58,6 +66,73 @@ TEST_CASE("the digit map marks exactly the bytes that are digits", "[decimal]") 
     REQUIRE(ward::detail::digit_bits_words(bytes.data()) == expected);
 #if defined(__SSE2__)
     REQUIRE(ward::detail::digit_bits_sse2(bytes.data()) == expected);
+#endif
+  }
+}
+
+TEST_CASE("the comma map marks exactly the bytes that are commas", "[decimal]") {
+  std::mt19937_64 random(13);
+  for (int round = 0; round < 20000; ++round) {
+    std::string bytes(64, '\0');
+    for (char &byte : bytes) byte = random() % 4 == 0 ? ',' : random_byte(random);
+    std::uint32_t expected = 0;
+    for (int i = 0; i < 32; ++i) expected |= static_cast<std::uint32_t>(bytes[static_cast<std::size_t>(i)] == ',') << i;
+    INFO(bytes.substr(0, 32));
+    REQUIRE(ward::detail::comma_bits_words(bytes.data()) == expected);
+    REQUIRE(ward::detail::digit_bits16_words(bytes.data()) == (expected_digits(bytes) & 0xFFFFu));
+#if defined(__SSE2__)
+    REQUIRE(ward::detail::comma_bits_sse2(bytes.data()) == expected);
+    REQUIRE(ward::detail::digit_bits16_sse2(bytes.data()) == (expected_digits(bytes) & 0xFFFFu));
+#endif
+  }
+}
+
+TEST_CASE("runs of eight and sixteen digits convert as the word reading does", "[decimal]") {
+  // The vector versions against the word versions and a byte loop, with zeros standing for
+  // missing digits and a dot at every place.
+  std::mt19937_64 random(14);
+  for (int round = 0; round < 50000; ++round) {
+    std::string text(48, '\0');
+    for (char &byte : text) byte = random_byte(random);
+    const std::size_t count = 1 + random() % 16;
+    const std::size_t dot = 1 + random() % 17; // 17: after the 16 bytes, so none taken out
+    std::string digits;
+    for (std::size_t i = 0, written = 0; written < count; ++i) {
+      if (i == dot) {
+        text[i] = '.';
+        continue;
+      }
+      text[i] = static_cast<char>('0' + random() % 10);
+      digits += text[i];
+      ++written;
+    }
+    const auto value_of = [](std::string_view run) {
+      std::uint64_t value = 0;
+      for (std::size_t i = 0; i < 8; ++i) value = value * 10 + (i < run.size() ? static_cast<std::uint64_t>(run[i] - '0') : 0);
+      return value;
+    };
+    const std::uint64_t leading = value_of(std::string_view(digits).substr(0, 8));
+    const std::uint64_t trailing = value_of(count > 8 ? std::string_view(digits).substr(8) : std::string_view());
+    INFO(text.substr(0, 18) << " count " << count << " dot " << dot);
+    const auto words = decimal::sixteen_digits_words(text.data(), dot, count);
+    REQUIRE(words.leading == leading);
+    REQUIRE(words.trailing == trailing);
+    // The same digits as words, the first digit lowest and zero bytes after the last.
+    std::uint64_t word = 0, other = 0;
+    for (std::size_t i = 0; i < count; ++i)
+      (i < 8 ? word : other) |= static_cast<std::uint64_t>(static_cast<unsigned char>(digits[i])) << (8 * (i % 8));
+    REQUIRE(decimal::eight_digits_double_words(word) == static_cast<double>(leading));
+    REQUIRE(decimal::eight_digits_double_words(other) == static_cast<double>(trailing));
+#if defined(__SSE2__) && defined(__x86_64__)
+    const auto vector = decimal::sixteen_digits_sse2(text.data(), dot, count);
+    REQUIRE(vector.leading == leading);
+    REQUIRE(vector.trailing == trailing);
+    REQUIRE(decimal::eight_digits_double_sse2(word) == static_cast<double>(leading));
+    double lanes[2];
+    _mm_storeu_pd(lanes, decimal::eight_digits_doubles_sse2(
+                             _mm_set_epi64x(static_cast<long long>(other), static_cast<long long>(word))));
+    REQUIRE(lanes[0] == static_cast<double>(leading));
+    REQUIRE(lanes[1] == static_cast<double>(trailing));
 #endif
   }
 }

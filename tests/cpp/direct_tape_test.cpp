@@ -302,6 +302,83 @@ TEST_CASE("the direct tape writer takes documents of any size", "[direct-tape]")
   CHECK(compare_direct_tape(many, default_parser_depth) == TapeOutcome::written);
 }
 
+TEST_CASE("the direct tape writer reads arrays of decimals in batches, across their ends", "[direct-tape]") {
+  // Runs of short decimals are read 16 at a time and converted in pairs: runs of every length
+  // around those sizes, ended or broken by every other kind of element, at every position.
+  std::mt19937_64 random(11);
+  const auto digits = [&](std::string &out, std::size_t count) {
+    for (std::size_t i = 0; i < count; ++i) out += static_cast<char>('0' + random() % 10);
+  };
+  const auto short_decimal = [&](std::string &out) {
+    if (random() % 3 == 0) out += '-';
+    const std::size_t integer_digits = 1 + random() % 7;
+    if (integer_digits == 1) digits(out, 1);
+    else {
+      out += static_cast<char>('1' + random() % 9);
+      digits(out, integer_digits - 1);
+    }
+    out += '.';
+    digits(out, 1 + random() % (8 - integer_digits));
+  };
+  const auto other_element = [&](std::string &out) {
+    switch (random() % 6) {
+    case 0: // a longer decimal: 9 to 19 digits, 1 to 16 before the dot
+      if (random() % 3 == 0) out += '-';
+      out += static_cast<char>('1' + random() % 9);
+      digits(out, random() % 8);
+      out += '.';
+      digits(out, 1 + random() % 11);
+      break;
+    case 1: digits(out, 1 + random() % 5); break; // an integer (leading zeros are invalid: fixed below)
+    case 2: short_decimal(out); out += "e-3"; break;
+    case 3: short_decimal(out); out += 'E'; out += std::to_string(random() % 20); break;
+    case 4: out += "0.000"; break;
+    default: out += "-0.5"; break;
+    }
+  };
+  std::size_t written = 0;
+  for (std::size_t length = 0; length <= 70; ++length) {
+    for (int round = 0; round < 12; ++round) {
+      std::string text = "[";
+      for (std::size_t i = 0; i < length; ++i) {
+        if (i > 0) text += random() % 40 == 0 ? ", " : ",";
+        if (random() % 8 == 0) other_element(text);
+        else short_decimal(text);
+      }
+      text += ']';
+      // An integer element may have come out as `007`: that is no JSON, and simdjson says so.
+      INFO(text);
+      const auto outcome = compare_direct_tape(text, default_parser_depth);
+      REQUIRE(outcome != TapeOutcome::mismatch);
+      if (outcome == TapeOutcome::written) ++written;
+
+      // Broken at one element: what is taken must still be simdjson's tape.
+      if (length == 0) continue;
+      std::string broken = text;
+      static constexpr std::string_view breaks[] = {",", ".", "-", "e", "x", " ", "0", ".5", "]"};
+      broken.insert(1 + random() % (broken.size() - 1), breaks[random() % std::size(breaks)]);
+      INFO(broken);
+      REQUIRE(compare_direct_tape(broken, default_parser_depth) != TapeOutcome::mismatch);
+    }
+  }
+  CHECK(written > 600); // most generated arrays are JSON, and the writer takes them
+  // Each kind of element as the last of a run of 16, 17, 32 short decimals (which no comma
+  // follows), and as the first after one.
+  for (const std::size_t run : {std::size_t{15}, std::size_t{16}, std::size_t{17}, std::size_t{32}, std::size_t{33}}) {
+    for (const std::string_view last : {"1.5", "-0.25", "12.5e3", "1234567.1", "12345678.5", "3.14159265358979",
+                                        "42", "0.000", "-0.000", "7.0E-2"}) {
+      std::string runs;
+      for (std::size_t i = 0; i < run; ++i) runs += "-512.345,";
+      const std::string ending = "[" + runs + std::string(last) + "]";
+      const std::string starting = "[" + runs + std::string(last) + "," + runs + "1.5]";
+      INFO(ending);
+      CHECK(compare_direct_tape(ending, default_parser_depth) == TapeOutcome::written);
+      INFO(starting);
+      CHECK(compare_direct_tape(starting, default_parser_depth) == TapeOutcome::written);
+    }
+  }
+}
+
 TEST_CASE("the direct tape writer keeps to the parser's depth and its own", "[direct-tape]") {
   // simdjson refuses a container at level max_depth; the writer declines it (simdjson then says
   // why) and takes everything shallower, up to its own 32 levels.
