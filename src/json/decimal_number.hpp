@@ -264,6 +264,12 @@ inline bool product_to_double(std::uint64_t mantissa, int power, double &out) no
   return true;
 }
 
+/// `magnitude` (not negative) with the sign bit set if `negative`: without a branch, which the
+/// signs of a random array of numbers would mispredict every other time.
+[[gnu::always_inline]] inline double with_sign(double magnitude, bool negative) noexcept {
+  return std::bit_cast<double>(std::bit_cast<std::uint64_t>(magnitude) | static_cast<std::uint64_t>(negative) << 63);
+}
+
 /// mantissa * 10^power as the nearest double (ties to even), or false when neither Clinger's
 /// exact case nor the product settles it.
 [[gnu::always_inline]] inline bool to_double(std::uint64_t mantissa, int power, bool negative, double &out) noexcept {
@@ -276,7 +282,7 @@ inline bool product_to_double(std::uint64_t mantissa, int power, double &out) no
   } else if (!product_to_double(mantissa, power, value)) {
     return false;
   }
-  out = negative ? -value : value;
+  out = with_sign(value, negative);
   return true;
 }
 

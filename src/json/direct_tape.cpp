@@ -311,19 +311,24 @@ constexpr std::uint64_t max_int64 = 0x7FFFFFFFFFFFFFFFULL;
 }
 
 /// The commas ahead of an array's reader, 32 bytes at a time: each number's end is found in
-/// the map rather than after reading the number before it, so the numbers of a map are read side
-/// by side instead of each waiting for the end of the last.
+/// the map rather than after reading the number before it, and the next 32 bytes are mapped
+/// from where the last map ended, not from where the reader is; so numbers are read side by
+/// side instead of each waiting for the end of the last.
 class CommaMap {
 public:
-  explicit CommaMap(const char *at) noexcept : block_(at), commas_(comma_bits(at)) {}
+  /// A map from `at`, in a text ending at `end` (padded: 32 bytes past it are readable).
+  CommaMap(const char *at, const char *end) noexcept : block_(at), end_(end), commas_(comma_bits(at)) {}
 
   /// The first comma from `at` on, `at` being after every comma this map gave before; when
-  /// there is none in the 32 bytes mapped from `at`, an address 63 bytes on, where no number
-  /// starting at `at` that the runs take (at most 21 bytes) ends.
+  /// there is none in the 32 bytes mapped past those, an address 63 bytes on, where no number
+  /// the runs take (at most 21 bytes) ends.
   [[gnu::always_inline]] const char *next(const char *at) noexcept {
     if (commas_ == 0) {
-      block_ = at;
-      commas_ = comma_bits(at);
+      // `at` is within 32 bytes past the mapped block (after its last comma, or where the map
+      // began): the next block holds the comma of any number the runs take. Near the text's
+      // end, mapped from `at` instead, which the padding keeps readable.
+      block_ = block_ + 32 <= end_ ? block_ + 32 : at;
+      commas_ = comma_bits(block_);
     }
     const char *const comma = block_ + std::countr_zero(std::uint64_t{commas_} | 1ULL << 63);
     commas_ &= commas_ - 1;
@@ -332,6 +337,7 @@ public:
 
 private:
   const char *block_;
+  const char *end_;
   std::uint32_t commas_;
 };
 
@@ -420,10 +426,11 @@ inline constexpr std::array<std::uint16_t, 17> short_fraction_digits = [] {
 /// Writes the short decimals from `at` on that are each followed by a comma (read_short_decimals),
 /// a batch at a time, returning the word after them; `at` is left after the last one's comma,
 /// and `commas` counts those crossed.
-[[gnu::noinline]] std::uint64_t *write_short_decimal_run(const char *&at, std::uint64_t *next, std::uint32_t &commas) noexcept {
+[[gnu::noinline]] std::uint64_t *write_short_decimal_run(const char *&at, const char *end, std::uint64_t *next,
+                                                        std::uint32_t &commas) noexcept {
   ShortDecimals batch;
   const char *scan = at;
-  CommaMap map(scan);
+  CommaMap map(scan, end);
   std::size_t count = 0;
   do {
     count = read_short_decimals(scan, map, batch);
@@ -441,17 +448,22 @@ inline constexpr std::array<std::uint16_t, 17> short_fraction_digits = [] {
 [[gnu::always_inline]] inline bool long_decimal(const char *first, unsigned integer_digits, unsigned fraction_digits,
                                                 bool negative, TapeNumber &number) noexcept {
   const unsigned digits = integer_digits + fraction_digits;
-  // The mantissa times 10^(16 - digits) while there are at most 16.
+  // The first 16 digits' value is the mantissa times 10^(16 - digits) while there are at most
+  // 16; past them, 1 to 3 more follow the dot (the 17th at first + 17) and are appended. Without
+  // a branch: a round-tripped double has 16 or 17 digits about as unpredictably as its sign.
   const decimal::DigitHalves halves = decimal::sixteen_digits(first, integer_digits, digits < 16 ? digits : 16);
-  std::uint64_t mantissa = halves.leading * std::uint64_t{100000000} + halves.trailing;
-  int power = static_cast<int>(integer_digits) - 16;
-  if (digits > 16) { // the last 1 to 3 digits follow the dot, the 17th at first + 17
-    const unsigned rest = digits - 16;
-    mantissa = mantissa * decimal::integer_powers_of_ten[rest] + decimal::digits_value(decimal::load_word(first + 17), rest);
-    power = -static_cast<int>(fraction_digits);
-  }
+  const unsigned rest = digits > 16 ? digits - 16 : 0;
+  // The rest's digits shifted to the top of a word (by 64 when there are none: in two steps).
+  const std::uint64_t rest_word = (decimal::load_word(first + 17) << (8 * (7 - rest))) << 8;
+  const std::uint64_t mantissa = (halves.leading * std::uint64_t{100000000} + halves.trailing) *
+                                     decimal::integer_powers_of_ten[rest] +
+                                 decimal::eight_digits_value(rest_word);
+  const int power = -static_cast<int>(fraction_digits) - static_cast<int>(16 - digits + rest);
+  // The product first: whether Clinger's exact case applies (a mantissa below 2^53) is a coin
+  // toss for these numbers, and a branch on it mispredicts as often.
   double value = 0;
-  if (!decimal::to_double(mantissa, power, negative, value)) return false;
+  if (decimal::product_to_double(mantissa, power, value)) value = decimal::with_sign(value, negative);
+  else if (!decimal::to_double(mantissa, power, negative, value)) return false;
   number = {tape_word(tape_type::DOUBLE, 0), std::bit_cast<std::uint64_t>(value)};
   return true;
 }
@@ -460,9 +472,10 @@ inline constexpr std::array<std::uint16_t, 17> short_fraction_digits = [] {
 /// 19 digits, 1 to 16 of them before the dot (`-512.3456789012345,`), returning the word after
 /// them; `at` is left after the last one's comma, at what it did not take, and `commas` counts
 /// those crossed.
-[[gnu::noinline]] std::uint64_t *write_long_decimal_run(const char *&at, std::uint64_t *next, std::uint32_t &commas) noexcept {
+[[gnu::noinline]] std::uint64_t *write_long_decimal_run(const char *&at, const char *end, std::uint64_t *next,
+                                                       std::uint32_t &commas) noexcept {
   if constexpr (!decimal::exact_float_arithmetic) return next;
-  CommaMap map(at);
+  CommaMap map(at, end);
   for (;;) {
     const char *const comma = map.next(at);
     const bool negative = *at == '-';
@@ -561,13 +574,13 @@ struct NumberRun {
 /// comma are read in runs (write_short_decimal_run, write_long_decimal_run); any other number,
 /// and the array's last, on its own. Out of line, with its state in registers; the writer calls
 /// it once per run.
-[[gnu::noinline]] NumberRun write_numbers(const char *at, std::uint64_t *next) noexcept {
+[[gnu::noinline]] NumberRun write_numbers(const char *at, const char *end, std::uint64_t *next) noexcept {
   const char *const start = at;
   std::uint32_t commas = 0;
   for (;;) {
     const char *const before = at;
-    next = write_short_decimal_run(at, next, commas);
-    next = write_long_decimal_run(at, next, commas);
+    next = write_short_decimal_run(at, end, next, commas);
+    next = write_long_decimal_run(at, end, next, commas);
     if (at != before) continue;
     // After a comma, what cannot start a number (a space, a string) ends the run at the comma.
     if (at != start && static_cast<unsigned>(*at - '0') >= 10 && *at != '-') return {at - 1, next, commas - 1, false};
@@ -714,7 +727,7 @@ value: // `at` is at a value, space skipped
 
 numbers: // `at` is at an element of the innermost scope, an array, and not at a string, literal or container
   for (;;) {
-    const NumberRun run = write_numbers(at, next);
+    const NumberRun run = write_numbers(at, end, next);
     at = run.at;
     next = run.next;
     scopes[depth - 1].count += run.commas;

@@ -362,6 +362,26 @@ TEST_CASE("the direct tape writer reads arrays of decimals in batches, across th
     }
   }
   CHECK(written > 600); // most generated arrays are JSON, and the writer takes them
+  // Longer decimals of every shape the long run takes (1 to 16 digits before the dot, 9 to 19
+  // in all, so 16, 17 and more than 16 before the dot's end), and the shapes around it.
+  for (std::size_t integer_digits = 1; integer_digits <= 18; ++integer_digits) {
+    for (std::size_t all = integer_digits + 1; all <= 21; ++all) {
+      std::string text = "[";
+      for (int i = 0; i < 40; ++i) {
+        if (i > 0) text += ',';
+        if (random() % 2 == 0) text += '-';
+        text += static_cast<char>('1' + random() % 9);
+        digits(text, integer_digits - 1);
+        text += '.';
+        digits(text, all - integer_digits);
+      }
+      text += ",1.5]"; // a last number the writer takes, so what the run wrote is compared
+      INFO(text);
+      // Up to 19 digits written; more are simdjson's, for the whole document.
+      CHECK(compare_direct_tape(text, default_parser_depth) ==
+            (all <= 19 ? TapeOutcome::written : TapeOutcome::declined_valid));
+    }
+  }
   // Each kind of element as the last of a run of 16, 17, 32 short decimals (which no comma
   // follows), and as the first after one.
   for (const std::size_t run : {std::size_t{15}, std::size_t{16}, std::size_t{17}, std::size_t{32}, std::size_t{33}}) {
