@@ -104,17 +104,7 @@ std::uint32_t comma_bits_words(const char *at) noexcept {
 }
 
 #if defined(__SSE2__)
-std::uint32_t digit_bits_sse2(const char *at) noexcept {
-  const __m128i below_zero = _mm_set1_epi8('0' - 1);
-  const __m128i above_nine = _mm_set1_epi8('9' + 1);
-  const auto digits = [&](const char *from) {
-    const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i *>(from));
-    // Signed compares: bytes from 0x80 up are negative, below '0'.
-    return static_cast<std::uint32_t>(
-        _mm_movemask_epi8(_mm_and_si128(_mm_cmpgt_epi8(bytes, below_zero), _mm_cmplt_epi8(bytes, above_nine))));
-  };
-  return digits(at) | digits(at + 16) << 16;
-}
+std::uint32_t digit_bits_sse2(const char *at) noexcept { return digit_bits16_sse2(at) | digit_bits16_sse2(at + 16) << 16; }
 #endif
 
 namespace {
@@ -472,9 +462,12 @@ inline constexpr std::array<std::uint16_t, 17> short_fraction_digits = [] {
 /// 19 digits, 1 to 16 of them before the dot (`-512.3456789012345,`), returning the word after
 /// them; `at` is left after the last one's comma, at what it did not take, and `commas` counts
 /// those crossed.
-[[gnu::noinline]] std::uint64_t *write_long_decimal_run(const char *&at, const char *end, std::uint64_t *next,
+[[gnu::noinline]] std::uint64_t *write_long_decimal_run(const char *&position, const char *end, std::uint64_t *next,
                                                        std::uint32_t &commas) noexcept {
   if constexpr (!decimal::exact_float_arithmetic) return next;
+  // Locals, stored back once: the compiler would otherwise store both after every number.
+  const char *at = position;
+  std::uint32_t crossed = 0;
   CommaMap map(at, end);
   for (;;) {
     const char *const comma = map.next(at);
@@ -489,11 +482,14 @@ inline constexpr std::array<std::uint16_t, 17> short_fraction_digits = [] {
     if (first[integer_digits] != '.' || integer_digits - 1 >= 16 || fraction_digits == 0 || digits - 9 > 10 ||
         (*first == '0' && integer_digits > 1) || first + digits + 1 != comma ||
         !long_decimal(first, integer_digits, fraction_digits, negative, number))
-      return next;
+      break;
     next = put_number(next, number);
     at = comma + 1;
-    ++commas;
+    ++crossed;
   }
+  position = at;
+  commas += crossed;
+  return next;
 }
 
 /// Reads any number at `at` a digit at a time (exponents, leading zeros, what read_common_number
