@@ -148,8 +148,8 @@ static_assert(std::random_access_iterator<TapeNumbers>);
 
 bool JsonValue::append_doubles(std::vector<double> &out) const {
   // Straight off the tape: every element of an array of numbers is a type word followed by
-  // the number's word, so the element count is known before any is read, and the loop needs no
-  // per-element dispatch, capacity check or result<>.
+  // the number's word, so the element count is known before any is read, and the copy needs no
+  // capacity check or result<> per element.
   const auto tape = detail::tape_of(element_of(*this));
   const std::uint64_t *words = tape.doc->tape.get();
   const std::uint64_t start = words[tape.json_index];

@@ -108,6 +108,10 @@ TEST_CASE("vector<double>: the bulk path refuses what the element path refuses, 
   CHECK(refusal(R"([true])") == R"("invalid args `v` for command `doubles`: invalid type: expected f64, got boolean at `v[0]`")");
   CHECK(refusal(R"([1,null])") == R"("invalid args `v` for command `doubles`: invalid type: expected f64, got null at `v[1]`")");
   CHECK(refusal(R"([{"x":1}])") == R"("invalid args `v` for command `doubles`: invalid type: expected f64, got map at `v[0]`")");
+  // An empty container takes two tape words, as a number does: the bulk copy has begun before
+  // it meets one, and must take its elements back.
+  CHECK(refusal(R"([1.5,[]])") == R"("invalid args `v` for command `doubles`: invalid type: expected f64, got sequence at `v[1]`")");
+  CHECK(refusal(R"([{},2.5,-3])") == R"("invalid args `v` for command `doubles`: invalid type: expected f64, got map at `v[0]`")");
   CHECK(refusal(R"({"0":1})") == R"("invalid args `v` for command `doubles`: invalid type: expected a sequence, got map")");
   CHECK(refusal("1.5") == R"("invalid args `v` for command `doubles`: invalid type: expected a sequence, got floating point number")");
   CHECK(body(invoke(app, "nested", R"({"v":[[1],[2,"x"]]})")) ==
