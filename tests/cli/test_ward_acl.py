@@ -2,7 +2,7 @@
 
 Environment (set by tests/cli/CMakeLists.txt):
   WARD_ACL              the ward-acl executable
-  WARD_CONFORMANCE_DIR  Tauri's ACL conformance cases (shared/conformance/tauri-acl)
+  WARD_CONFORMANCE_DIR  Tauri's ACL conformance cases (tests/data/conformance/tauri-acl)
   WARD_CLI_WORK_DIR     a scratch folder in the build tree for the DIR layouts built here
 
 Run one group with `python3 test_ward_acl.py -v ResolveConformanceTest`.

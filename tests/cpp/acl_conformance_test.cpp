@@ -1,5 +1,5 @@
-// Tauri's own ACL cases (../shared/conformance/tauri-acl) and tauri-plugin-fs's real manifests
-// (../shared/tauri-permissions/fs), resolved by ward and compared with the expected results.
+// Tauri's own ACL cases (tests/data/conformance/tauri-acl) and tauri-plugin-fs's real manifests
+// (tests/data/tauri-permissions/fs), resolved by ward and compared with the expected results.
 #include <ward/acl.hpp>
 
 #include <catch2/catch.hpp>
