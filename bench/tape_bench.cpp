@@ -1,6 +1,7 @@
 // ward's tape writer (write_direct_tape) against simdjson's own parse of the same 1 MiB text,
 // for the document shapes a host sends besides arrays of numbers: records (compact,
-// pretty-printed, full of non-ASCII text), long strings, and the decode benchmark's numbers.
+// pretty-printed, full of non-ASCII text), long strings, the decode benchmark's numbers, and a
+// byte buffer sent as an array of integers.
 // Both write the same tape into the same kind of document; the ratio is writer / simdjson.
 #include "bench_support.hpp"
 #include "json/direct_tape.hpp"
@@ -21,11 +22,12 @@ namespace {
 
 constexpr std::size_t one_mib = std::size_t{1} << 20;
 
-enum class Shape { compact_records, pretty_records, non_ascii_records, long_strings, full_numbers, short_numbers };
+enum class Shape { compact_records, pretty_records, non_ascii_records, long_strings, full_numbers, short_numbers, bytes };
 
-constexpr std::array<std::string_view, 6> shape_names{"compact records",  "pretty-printed records",
+constexpr std::array<std::string_view, 7> shape_names{"compact records",  "pretty-printed records",
                                                       "non-ASCII records", "long strings",
-                                                      "full-precision numbers", "short-decimal numbers"};
+                                                      "full-precision numbers", "short-decimal numbers",
+                                                      "bytes (integers 0-255)"};
 
 /// About `bytes` of records, as an app's list command answers or a form posts them.
 std::string records(std::size_t bytes, bool pretty, bool non_ascii) {
@@ -49,6 +51,17 @@ std::string records(std::size_t bytes, bool pretty, bool non_ascii) {
   return text;
 }
 
+/// About `bytes` of a byte buffer as `JSON.stringify(Array.from(uint8Array))` sends it.
+std::string byte_array(std::size_t bytes) {
+  std::mt19937_64 random(9);
+  std::string text = "{\"data\":[";
+  for (bool first = true; text.size() < bytes; first = false) {
+    if (!first) text += ',';
+    text += std::to_string(random() % 256);
+  }
+  return text + "]}";
+}
+
 std::string long_strings(std::size_t bytes) {
   std::string text = "[";
   for (bool first = true; text.size() < bytes; first = false) {
@@ -66,6 +79,7 @@ std::string text_of(Shape shape) {
   case Shape::long_strings: return long_strings(one_mib);
   case Shape::full_numbers: return values_body(one_mib, NumberShape::full_precision);
   case Shape::short_numbers: return values_body(one_mib, NumberShape::short_decimal);
+  case Shape::bytes: return byte_array(one_mib);
   }
   return {};
 }
@@ -98,7 +112,7 @@ void BM_SimdjsonTape(benchmark::State &state) {
   }
   state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(prepared.text.size()));
 }
-BENCHMARK(BM_SimdjsonTape)->DenseRange(0, 5)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_SimdjsonTape)->DenseRange(0, 6)->Unit(benchmark::kMicrosecond);
 
 void BM_DirectTape(benchmark::State &state) {
   Prepared prepared(static_cast<Shape>(state.range(0)));
@@ -114,7 +128,7 @@ void BM_DirectTape(benchmark::State &state) {
   }
   state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(prepared.text.size()));
 }
-BENCHMARK(BM_DirectTape)->DenseRange(0, 5)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_DirectTape)->DenseRange(0, 6)->Unit(benchmark::kMicrosecond);
 
 std::vector<RatioCheck> ratio_checks() {
   std::vector<RatioCheck> checks;

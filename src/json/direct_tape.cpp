@@ -552,20 +552,14 @@ inline constexpr std::array<std::uint16_t, 17> short_fraction_digits = [] {
   return read_common_number(at, number);
 }
 
-/// True when `at` is a comma directly followed by what can only start a number (a digit or '-'):
-/// the array's number run goes on.
-[[gnu::always_inline]] inline bool comma_then_number(const char *at) noexcept {
-  return *at == ',' && (static_cast<unsigned>(at[1] - '0') < 10 || at[1] == '-');
-}
-
-/// Where a run of numbers in an array ended: `at` after the last number written (or at one
-/// the run's readers refused, `stopped` then), `next` after its tape words, and how many commas
-/// it crossed.
+/// Where a run of numbers in an array ended: `at` after the last number written, `next` after
+/// its tape words, and how many commas it crossed; or `refused`, at an element that is no number
+/// the writer takes (simdjson then judges the text).
 struct NumberRun {
   const char *at;
   std::uint64_t *next;
   std::uint32_t commas;
-  bool stopped;
+  bool refused;
 };
 
 /// Writes the numbers of an array starting at `at`, as long as a comma and the next number
@@ -581,17 +575,25 @@ struct NumberRun {
     next = write_short_decimal_run(at, end, next, commas);
     next = write_long_decimal_run(at, end, next, commas);
     if (at != before) continue;
-    // After a comma, what cannot start a number (a space, a string) ends the run at the comma.
-    if (at != start && static_cast<unsigned>(*at - '0') >= 10 && *at != '-') return {at - 1, next, commas - 1, false};
-    TapeNumber parsed;
-    const char *const after = read_common_number(at, parsed);
-    if (after == nullptr) [[unlikely]]
-      return {at, next, commas, true};
-    next = put_number(next, parsed);
-    at = after;
-    if (*at != ',') return {at, next, commas, false};
-    ++at;
-    ++commas;
+    // One number at a time until one is a plain decimal, which the runs may take the next of.
+    // Integers and exponents they take none of, and trying them before each would cost an array
+    // of integers (bytes sent as JSON) three times what reading it does, one of exponents twice.
+    bool plain_decimal = false;
+    do {
+      // After a comma, what cannot start a number (a space, a string) ends the run at the comma.
+      if (at != start && static_cast<unsigned>(*at - '0') >= 10 && *at != '-') return {at - 1, next, commas - 1, false};
+      TapeNumber parsed;
+      const char *after = read_common_number(at, parsed);
+      plain_decimal = after != nullptr && parsed.type_word == tape_word(tape_type::DOUBLE, 0);
+      if (after == nullptr) [[unlikely]]
+        after = read_any_number(at, parsed);
+      if (after == nullptr) return {at, next, commas, true};
+      next = put_number(next, parsed);
+      at = after;
+      if (*at != ',') return {at, next, commas, false};
+      ++at;
+      ++commas;
+    } while (!plain_decimal);
   }
 }
 
@@ -725,21 +727,13 @@ value: // `at` is at a value, space skipped
   }
 
 numbers: // `at` is at an element of the innermost scope, an array, and not at a string, literal or container
-  for (;;) {
+  {
     const NumberRun run = write_numbers(at, end, next);
+    if (run.refused) return false;
     at = run.at;
     next = run.next;
     scopes[depth - 1].count += run.commas;
-    if (!run.stopped) goto after_value;
-    // A number read_common_number does not take, or no number at all.
-    TapeNumber parsed;
-    const char *const after = read_any_number(at, parsed);
-    if (after == nullptr) return false;
-    next = put_number(next, parsed);
-    at = after;
-    if (!comma_then_number(at)) goto after_value;
-    ++at;
-    ++scopes[depth - 1].count;
+    goto after_value;
   }
 
 key: // `at` is where a member's key must start

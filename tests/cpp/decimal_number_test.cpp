@@ -26,12 +26,13 @@ char random_byte(std::mt19937_64 &random) {
   return random() % 2 == 0 ? static_cast<char>('0' + random() % 10) : kinds[random() % std::size(kinds)];
 }
 
-/// The digit map of the first 32 bytes of `bytes`, by a byte loop.
-std::uint32_t expected_digits(const std::string &bytes) {
-  std::uint32_t expected = 0;
-  for (int i = 0; i < 32; ++i) expected |= static_cast<std::uint32_t>(is_digit(bytes[static_cast<std::size_t>(i)])) << i;
-  return expected;
+/// The map of which of the first 32 bytes of `bytes` are what `is` says, by a byte loop.
+template <class Predicate> std::uint32_t byte_map(const std::string &bytes, Predicate is) {
+  std::uint32_t map = 0;
+  for (std::size_t i = 0; i < 32; ++i) map |= static_cast<std::uint32_t>(is(bytes[i])) << i;
+  return map;
 }
+std::uint32_t expected_digits(const std::string &bytes) { return byte_map(bytes, is_digit); }
 
 /// The correctly rounded double of mantissa * 10^power, by the standard library.
 double reference_double(std::uint64_t mantissa, int power) {
@@ -60,8 +61,7 @@ TEST_CASE("the digit map marks exactly the bytes that are digits", "[decimal]") 
   for (int round = 0; round < 20000; ++round) {
     std::string bytes(64, '\0');
     for (char &byte : bytes) byte = random_byte(random);
-    std::uint32_t expected = 0;
-    for (int i = 0; i < 32; ++i) expected |= static_cast<std::uint32_t>(is_digit(bytes[static_cast<std::size_t>(i)])) << i;
+    const std::uint32_t expected = expected_digits(bytes);
     INFO(bytes.substr(0, 32));
     REQUIRE(ward::detail::digit_bits_words(bytes.data()) == expected);
 #if defined(__SSE2__)
@@ -75,8 +75,7 @@ TEST_CASE("the comma map marks exactly the bytes that are commas", "[decimal]") 
   for (int round = 0; round < 20000; ++round) {
     std::string bytes(64, '\0');
     for (char &byte : bytes) byte = random() % 4 == 0 ? ',' : random_byte(random);
-    std::uint32_t expected = 0;
-    for (int i = 0; i < 32; ++i) expected |= static_cast<std::uint32_t>(bytes[static_cast<std::size_t>(i)] == ',') << i;
+    const std::uint32_t expected = byte_map(bytes, [](char c) { return c == ','; });
     INFO(bytes.substr(0, 32));
     REQUIRE(ward::detail::comma_bits_words(bytes.data()) == expected);
     REQUIRE(ward::detail::digit_bits16_words(bytes.data()) == (expected_digits(bytes) & 0xFFFFu));
